@@ -1,0 +1,16 @@
+"""The Celery app.
+
+Settings come from Django's settings under the ``CELERY_`` namespace. With no ``REDIS_URL``
+(the embedded default of ``make run``), tasks run in-process: see ``CELERY_TASK_ALWAYS_EAGER``
+in ``portal/settings/base.py``.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,383 @@
+"""Realistic demo data for the Bay Area community: agencies, trainings and the demo sign-ins.
+
+Running it again changes nothing: every object is looked up by its slug or email first, and only
+created when missing. Dates are laid out around the day of the first run.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from members.models import Agency, County, User
+from trainings import services
+from trainings.models import Format, Kind, Model, Status, Training
+
+DEMO_PASSWORD = "nmt-demo-2026"
+DEMO_USERS = [
+    # email, first name, last name, superuser
+    ("admin@example.org", "Avery", "Admin", True),
+    ("coordinator@example.org", "Carmen", "Coordinator", False),
+    ("coordinator2@example.org", "Devon", "Coordinator", False),
+    ("practitioner@example.org", "Priya", "Practitioner", False),
+]
+
+AGENCIES = [
+    # slug, name, county, website
+    ("san-mateo-county-bhrs", "San Mateo County Behavioral Health and Recovery Services", County.SAN_MATEO, "https://www.smchealth.org/"),
+    ("santa-clara-county-bhsd", "Santa Clara County Behavioral Health Services", County.SANTA_CLARA, "https://bhsd.santaclaracounty.gov/"),
+    ("a-better-way", "A Better Way", County.ALAMEDA, "https://www.abetterwayinc.net/"),
+    ("trauma-transformed", "Trauma Transformed", County.SAN_FRANCISCO, "https://traumatransformed.org/"),
+    ("alameda-county-bhcs", "Alameda County Behavioral Health", County.ALAMEDA, ""),
+    ("contra-costa-family-resilience", "Contra Costa Family Resilience Center", County.CONTRA_COSTA, ""),
+    ("marin-youth-family-collaborative", "Marin Youth & Family Collaborative", County.MARIN, ""),
+    ("napa-valley-childrens-services", "Napa Valley Children’s Services", County.NAPA, ""),
+    ("solano-family-partners", "Solano Family Partners", County.SOLANO, ""),
+    ("sonoma-coast-usd", "Sonoma Coast Unified School District", County.SONOMA, ""),
+    ("pathways-elementary-santa-cruz", "Pathways Elementary School (Santa Cruz)", County.SANTA_CRUZ, ""),
+    ("peninsula-usd", "Peninsula Unified School District", County.SAN_MATEO, ""),
+]  # fmt: skip
+
+VENUES = {
+    County.SAN_MATEO: ("San Mateo County Health Campus, Room 100", "225 37th Ave, San Mateo, CA 94403"),
+    County.SANTA_CLARA: ("Santa Clara County Learning Center", "1075 E Santa Clara St, San Jose, CA 95116"),
+    County.ALAMEDA: ("A Better Way Training Room", "3200 Adeline St, Berkeley, CA 94703"),
+    County.SAN_FRANCISCO: ("Trauma Transformed Training Studio", "1 Embarcadero Center, San Francisco, CA 94111"),
+    County.CONTRA_COSTA: ("Family Resilience Center Hall", "2400 Bisso Ln, Concord, CA 94520"),
+    County.MARIN: ("Marin Community Room", "3501 Civic Center Dr, San Rafael, CA 94903"),
+    County.NAPA: ("Napa Valley Family Center", "1500 Third St, Napa, CA 94559"),
+    County.SOLANO: ("Solano Partners Conference Room", "675 Texas St, Fairfield, CA 94533"),
+    County.SONOMA: ("Sonoma Coast USD District Office", "1000 Main St, Sonoma, CA 95476"),
+    County.SANTA_CRUZ: ("Pathways Elementary Library", "400 Mission St, Santa Cruz, CA 95060"),
+}  # fmt: skip
+
+CONCEPT_TOPICS = [
+    ("Introduction to the Neurosequential Model", "An overview of the brain’s sequential development and what it means for therapeutic planning."),
+    ("State-Dependent Functioning in Practice", "How arousal shapes what a child can take in, with examples from clinic and classroom."),
+    ("Regulate, Relate, Reason", "The order of engagement after trauma, and how teams put it into daily routines."),
+    ("Relational Health and Resilience", "Why connectedness buffers stress, and how to see it in a case history."),
+    ("Sensory Regulation Strategies for Teams", "Patterned, repetitive, rhythmic activities that teams can use in any setting."),
+    ("NME in the Classroom", "Applying neurosequential ideas to classroom routines, transitions and discipline."),
+    ("Supervising with a Neurosequential Lens", "Reflective supervision that keeps the developmental sequence in view."),
+    ("Caregiver Coaching with NMT Concepts", "Sharing NMT ideas with parents and caregivers in plain language."),
+]  # fmt: skip
+
+DESCRIPTION = """\
+This training is part of the Bay Area NMT/NME community of practice calendar.
+
+**You will learn to**
+
+- recognise the developmental sequence behind a child’s behaviour;
+- choose regulating activities that match a child’s state;
+- bring these ideas back to your team.
+
+Certification and completion records reflect participation in training, not clinical competence.
+Bring a notebook; materials are shared with participants after the session.
+"""
+
+
+@dataclass
+class Plan:
+    slug: str
+    title: str
+    kind: str
+    model: str
+    format: str
+    county: str
+    host: str
+    summary: str
+    sessions: list[tuple[dt.datetime, dt.datetime]]
+    capacity: int
+    seats_taken: int = 0
+    status: str = Status.PUBLISHED
+    prerequisites: str = ""
+    opens_days_before: int | None = 60
+
+
+def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    offset = (weekday - first.weekday()) % 7
+    return first + dt.timedelta(days=offset + 7 * (n - 1))
+
+
+def months_around(today: dt.date, back: int, ahead: int):
+    for delta in range(-back, ahead + 1):
+        month_index = today.month - 1 + delta
+        yield today.year + month_index // 12, month_index % 12 + 1
+
+
+def build_plans(today: dt.date) -> list[Plan]:
+    rng = random.Random(2026)
+    counties = list(VENUES)
+    hosts = {county: slug for slug, _name, county, _web in reversed(AGENCIES)}
+    plans: list[Plan] = []
+
+    # Monthly NMT community-of-practice meetings: second Thursday, noon, online or hybrid.
+    for year, month in months_around(today, 6, 9):
+        day = nth_weekday(year, month, 3, 2)
+        fmt = Format.HYBRID if month % 3 == 0 else Format.ONLINE
+        plans.append(
+            Plan(
+                slug=f"nmt-community-of-practice-{year}-{month:02d}",
+                title=f"NMT Community of Practice — {day:%B %Y}",
+                kind=Kind.COMMUNITY_OF_PRACTICE,
+                model=Model.NMT,
+                format=fmt,
+                county=County.SAN_FRANCISCO if fmt == Format.HYBRID else "",
+                host="trauma-transformed",
+                summary="Monthly peer consultation for NMT providers and agencies starting out: "
+                "bring a case question or an implementation win.",
+                sessions=[(local(day, 12), local(day, 13, 30))],
+                capacity=60,
+                seats_taken=rng.randint(10, 45),
+                opens_days_before=45,
+            )
+        )
+    # Every other month, an NME educators' circle on the first Tuesday after school.
+    for year, month in months_around(today, 6, 9):
+        if month % 2:
+            continue
+        day = nth_weekday(year, month, 1, 1)
+        plans.append(
+            Plan(
+                slug=f"nme-educators-circle-{year}-{month:02d}",
+                title=f"NME Educators’ Circle — {day:%B %Y}",
+                kind=Kind.COMMUNITY_OF_PRACTICE,
+                model=Model.NME,
+                format=Format.ONLINE,
+                county="",
+                host="peninsula-usd",
+                summary="Teachers, counsellors and school leaders share what is working with "
+                "NME in Bay Area classrooms.",
+                sessions=[(local(day, 15, 30), local(day, 17))],
+                capacity=40,
+                seats_taken=rng.randint(5, 30),
+                opens_days_before=45,
+            )
+        )
+    # Phase I cohorts: four weekly online sessions.
+    for index, offset in enumerate([-150, -60, 20, 75, 140, 220]):
+        start = today + dt.timedelta(days=offset)
+        start += dt.timedelta(days=(2 - start.weekday()) % 7)  # Wednesdays
+        label = f"{start:%B %Y}"
+        capacity = 24
+        seats = capacity - 1 if index == 2 else capacity if index == 3 else rng.randint(6, 18)
+        plans.append(
+            Plan(
+                slug=f"nmt-phase-i-cohort-{start:%Y-%m}",
+                title=f"NMT Phase I Certification Cohort — {label}",
+                kind=Kind.PHASE_1,
+                model=Model.NMT,
+                format=Format.ONLINE if index % 2 else Format.HYBRID,
+                county="" if index % 2 else County.SAN_MATEO,
+                host="san-mateo-county-bhrs",
+                summary="A four-session cohort toward Phase I certification, with case "
+                "consultation between sessions.",
+                sessions=[
+                    (
+                        local(start + dt.timedelta(weeks=w), 9),
+                        local(start + dt.timedelta(weeks=w), 16),
+                    )
+                    for w in range(4)
+                ],
+                capacity=capacity,
+                seats_taken=seats,
+                prerequisites="Open to licensed or license-eligible clinicians whose agency "
+                "supports Phase I. Complete an NMT concepts training first.",
+                opens_days_before=75,
+            )
+        )
+    # Phase II / train-the-trainer: three consecutive days in person.
+    for offset, county in [
+        (-100, County.SANTA_CLARA),
+        (45, County.SANTA_CLARA),
+        (190, County.ALAMEDA),
+    ]:
+        start = today + dt.timedelta(days=offset)
+        start += dt.timedelta(days=(1 - start.weekday()) % 7)  # Tuesdays
+        plans.append(
+            Plan(
+                slug=f"nmt-phase-ii-train-the-trainer-{start:%Y-%m}",
+                title=f"NMT Phase II / Train-the-Trainer — {start:%B %Y}",
+                kind=Kind.PHASE_2,
+                model=Model.NMT,
+                format=Format.IN_PERSON,
+                county=county,
+                host="santa-clara-county-bhsd" if county == County.SANTA_CLARA else "a-better-way",
+                summary="Three days for Phase I clinicians preparing to train and certify others "
+                "inside their agency.",
+                sessions=[
+                    (
+                        local(start + dt.timedelta(days=d), 9),
+                        local(start + dt.timedelta(days=d), 16, 30),
+                    )
+                    for d in range(3)
+                ],
+                capacity=16,
+                seats_taken=15 if offset == 45 else rng.randint(8, 16),
+                prerequisites="Phase I certification.",
+                opens_days_before=90,
+            )
+        )
+    # Concept trainings around the region.
+    for index in range(20):
+        offset = -170 + index * 22 + rng.randint(-5, 5)
+        day = today + dt.timedelta(days=offset)
+        day += dt.timedelta(days=(4 - day.weekday()) % 7 if index % 2 else (1 - day.weekday()) % 7)
+        title, summary = CONCEPT_TOPICS[index % len(CONCEPT_TOPICS)]
+        county = counties[index % len(counties)]
+        fmt = [Format.IN_PERSON, Format.IN_PERSON, Format.ONLINE, Format.HYBRID][index % 4]
+        model = Model.NME if "Classroom" in title else Model.NMT
+        capacity = rng.choice([25, 30, 40, 50])
+        seats = rng.randint(0, capacity - 3)
+        if index in (12, 15):
+            seats = capacity - rng.randint(1, 2)  # nearly full
+        if index == 14:
+            seats = capacity  # full: waitlist open
+        plans.append(
+            Plan(
+                slug=f"{title.lower().replace(' ', '-').replace(',', '')}-{day:%Y-%m-%d}",
+                title=title,
+                kind=Kind.CONCEPTS,
+                model=model,
+                format=fmt,
+                county="" if fmt == Format.ONLINE else county,
+                host=hosts[county],
+                summary=summary,
+                sessions=[(local(day, 9, 30), local(day, 15, 30))],
+                capacity=capacity,
+                seats_taken=seats,
+                status=Status.CANCELLED if index == 11 else Status.PUBLISHED,
+                opens_days_before=None if index % 3 == 0 else 60,
+            )
+        )
+    # A few others: a workshop, a leadership forum, and one draft for curators.
+    for offset, slug, title, summary, status in [
+        (33, "sensory-sensitive-spaces-workshop", "Designing Sensory-Sensitive Spaces",
+         "A hands-on workshop on building calm, regulating spaces in clinics and schools.", Status.PUBLISHED),
+        (-40, "implementation-leaders-forum-spring", "NMT Implementation Leaders’ Forum",
+         "Agency leaders compare notes on sustaining NMT: budgets, supervision and metrics.", Status.PUBLISHED),
+        (120, "implementation-leaders-forum-next", "NMT Implementation Leaders’ Forum",
+         "Agency leaders compare notes on sustaining NMT: budgets, supervision and metrics.", Status.PUBLISHED),
+        (160, "nme-school-leadership-institute", "NME School Leadership Institute",
+         "Two days for principals and district leads bringing NME to a whole school.", Status.DRAFT),
+    ]:  # fmt: skip
+        day = today + dt.timedelta(days=offset)
+        days = 2 if "Institute" in title else 1
+        plans.append(
+            Plan(
+                slug=slug,
+                title=title,
+                kind=Kind.OTHER,
+                model=Model.NME if "NME" in title else Model.NMT,
+                format=Format.IN_PERSON,
+                county=County.SAN_MATEO if "Sensory" in title else County.SAN_FRANCISCO,
+                host="san-mateo-county-bhrs" if "Sensory" in title else "trauma-transformed",
+                summary=summary,
+                sessions=[
+                    (local(day + dt.timedelta(days=d), 9), local(day + dt.timedelta(days=d), 15))
+                    for d in range(days)
+                ],
+                capacity=35,
+                seats_taken=rng.randint(5, 30),
+                status=status,
+            )
+        )
+    return plans
+
+
+class Command(BaseCommand):
+    help = "Load realistic demo data for the Bay Area (idempotent). Refuses to run with DEBUG off."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates demo sign-ins with a published password; it refuses to run "
+                "with DEBUG off. Pass --force if you really mean it."
+            )
+        users = self._users()
+        agencies = self._agencies()
+        trainings = self._trainings(timezone.localdate())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {users} new users, {agencies} new agencies, "
+                f"{trainings} new trainings."
+            )
+        )
+
+    def _users(self) -> int:
+        created = 0
+        for email, first, last, superuser in DEMO_USERS:
+            if User.objects.filter(email=email).exists():
+                continue
+            maker = User.objects.create_superuser if superuser else User.objects.create_user
+            maker(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
+            created += 1
+        return created
+
+    def _agencies(self) -> int:
+        created = 0
+        for slug, name, county, website in AGENCIES:
+            _agency, was_created = Agency.objects.get_or_create(
+                slug=slug, defaults={"name": name, "county": county, "website": website}
+            )
+            created += was_created
+        return created
+
+    def _trainings(self, today: dt.date) -> int:
+        existing = set(Training.objects.values_list("slug", flat=True))
+        agencies = {agency.slug: agency for agency in Agency.objects.all()}
+        created = 0
+        for plan in build_plans(today):
+            if plan.slug in existing:
+                continue
+            first_start = plan.sessions[0][0]
+            venue_name, venue_address = VENUES.get(plan.county, ("", ""))
+            if plan.format == Format.ONLINE:
+                venue_name, venue_address = "", ""
+            training = services.training_create(
+                sessions=plan.sessions,
+                slug=plan.slug,
+                title=plan.title,
+                kind=plan.kind,
+                model=plan.model,
+                summary=plan.summary,
+                description=DESCRIPTION,
+                format=plan.format,
+                venue_name=venue_name,
+                venue_address=venue_address,
+                county=plan.county,
+                online_url="https://meet.example.org/nmt-" + plan.slug[:40]
+                if plan.format != Format.IN_PERSON
+                else "",
+                capacity=plan.capacity,
+                registration_opens_at=first_start - dt.timedelta(days=plan.opens_days_before)
+                if plan.opens_days_before
+                else None,
+                registration_closes_at=first_start - dt.timedelta(days=2),
+                host_agency=agencies[plan.host],
+                contact_email="trainings@example.org",
+                prerequisites=plan.prerequisites,
+            )
+            # Demo figures until registrations exist: the confirmed-seat counter directly.
+            Training.objects.filter(pk=training.pk).update(seats_taken=plan.seats_taken)
+            if plan.status in (Status.PUBLISHED, Status.CANCELLED):
+                services.training_publish(training=training)
+            if plan.status == Status.CANCELLED:
+                services.training_cancel(training=training)
+            created += 1
+        return created

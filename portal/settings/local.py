@@ -1,0 +1,7 @@
+"""The embedded default of `make run`: DEBUG on, SQLite unless DATABASE_URL is set."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

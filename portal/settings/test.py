@@ -1,0 +1,22 @@
+"""The test suite: PostgreSQL and Redis on localhost, unless DATABASE_URL / REDIS_URL differ."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/test")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from .base import *  # noqa: F403
+from .base import STORAGES
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests that need a worker start one explicitly (celery.contrib.pytest); the rest run eagerly.
+CELERY_TASK_ALWAYS_EAGER = True
+# No manifest in tests: collectstatic is not run.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,45 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from trainings import selectors as training_selectors
+
+from . import health
+
+
+class HomeView(TemplateView):
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["next_trainings"] = training_selectors.training_next(limit=6)
+        return context
+
+
+@never_cache
+def healthz(request):
+    db_ok, db_detail = health.check_database()
+    redis_ok, redis_detail = health.check_redis()
+    ok = db_ok and redis_ok
+    return JsonResponse(
+        {
+            "status": "ok" if ok else "degraded",
+            "database": {"ok": db_ok, "detail": db_detail},
+            "redis": {"ok": redis_ok, "detail": redis_detail},
+        },
+        status=200 if ok else 503,
+    )
+
+
+def robots_txt(request):
+    return render(request, "robots.txt", content_type="text/plain; charset=utf-8")
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context processors beyond the basics: the error may come from them.
+    return render(request, "500.html", status=500)

@@ -1,0 +1,1 @@
+# The resource library arrives with its own issue; the app exists so the layout is complete.

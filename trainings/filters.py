@@ -1,0 +1,99 @@
+import datetime as dt
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import County
+
+from .models import Format, Kind, Model, Training
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in the portal's zone, as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# Dates outside this range are refused with a message: they are typos, and a far date would
+# overflow when turned into a datetime.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+class TrainingFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        for name in ("start_after", "start_before"):
+            value = data.get(name)
+            if value and not EARLIEST_DATE <= value <= LATEST_DATE:
+                self.add_error(name, _("Enter a date between 2000 and 2100."))
+                data.pop(name, None)
+        after, before = data.get("start_after"), data.get("start_before")
+        if after and before and before < after:
+            self.add_error("start_before", _("“Until” must be on or after “From”."))
+        return data
+
+
+class TrainingFilter(django_filters.FilterSet):
+    """The catalogue filters of the URL contract (PRODUCT.md): q, kind, model, format, county,
+    start_after, start_before, open. An unknown value makes the form invalid, never a 500."""
+
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Title, topic or venue")}),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Kind.choices, empty_label=_("Any kind")
+    )
+    model = django_filters.ChoiceFilter(
+        label=_("Model"), choices=Model.choices, empty_label=_("NMT or NME")
+    )
+    format = django_filters.ChoiceFilter(
+        label=_("Format"), choices=Format.choices, empty_label=_("Any format")
+    )
+    county = django_filters.ChoiceFilter(
+        label=_("County"), choices=County.choices, empty_label=_("Any county")
+    )
+    start_after = django_filters.DateFilter(
+        label=_("From"), method="filter_start_after", widget=DATE_INPUT
+    )
+    start_before = django_filters.DateFilter(
+        label=_("Until"), method="filter_start_before", widget=DATE_INPUT
+    )
+    open = django_filters.BooleanFilter(
+        label=_("Only with free seats"), method="filter_open", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Training
+        fields: list[str] = []
+        form = TrainingFilterForm
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(summary__icontains=value)
+            | Q(description__icontains=value)
+            | Q(venue_name__icontains=value)
+            | Q(venue_address__icontains=value)
+        )
+
+    def filter_start_after(self, queryset, name, value):
+        # Inclusive: trainings starting on that day or later.
+        return queryset.filter(starts_at__gte=local_midnight(value))
+
+    def filter_start_before(self, queryset, name, value):
+        # Inclusive: trainings starting on that day or earlier.
+        return queryset.filter(starts_at__lt=local_midnight(value + dt.timedelta(days=1)))
+
+    def filter_open(self, queryset, name, value):
+        return queryset.with_free_seats() if value else queryset

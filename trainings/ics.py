@@ -1,0 +1,68 @@
+"""iCalendar files for trainings (RFC 5545), built with the icalendar library.
+
+One VEVENT per session. Each UID is derived from the session's primary key, so it never changes;
+SEQUENCE is the training's, bumped by the services whenever the training changes. Times carry
+TZID=America/Los_Angeles, with the matching VTIMEZONE added to the calendar.
+"""
+
+from collections.abc import Iterable
+
+import icalendar
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Format, Status, Training
+
+PRODID = "-//NMT Community of Practice Portal//Trainings//EN"
+
+
+def _location(training: Training) -> str:
+    if training.format == Format.ONLINE:
+        return "Online"
+    parts = [training.venue_name, training.venue_address]
+    location = ", ".join(part for part in parts if part)
+    if training.format == Format.HYBRID:
+        location = f"{location} (or online)" if location else "Hybrid"
+    return location
+
+
+def _events(training: Training) -> Iterable[icalendar.Event]:
+    sessions = list(training.sessions.all())
+    url = settings.SITE_URL + training.get_absolute_url()
+    stamp = training.updated_at or timezone.now()
+    for number, session in enumerate(sessions, start=1):
+        event = icalendar.Event()
+        event.add("uid", session.uid)
+        event.add("dtstamp", stamp)
+        event.add("last-modified", stamp)
+        event.add("sequence", training.sequence)
+        event.add("dtstart", timezone.localtime(session.starts_at))
+        event.add("dtend", timezone.localtime(session.ends_at))
+        title = training.title
+        if len(sessions) > 1:
+            title = f"{title} (session {number} of {len(sessions)})"
+        if training.status == Status.CANCELLED:
+            title = f"CANCELLED: {title}"
+        event.add("summary", title)
+        event.add("description", f"{training.summary}\n\n{url}")
+        event.add("url", url)
+        location = _location(training)
+        if location:
+            event.add("location", location)
+        event.add("status", "CANCELLED" if training.status == Status.CANCELLED else "CONFIRMED")
+        yield event
+
+
+def build_calendar(trainings: Iterable[Training], *, name: str) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", settings.TIME_ZONE)
+    for training in trainings:
+        for event in _events(training):
+            cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()

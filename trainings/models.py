@@ -1,0 +1,229 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import County
+
+# Paths under /trainings/ that a training's slug must not shadow.
+RESERVED_SLUGS = frozenset({"calendar", "past", "feed"})
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is reserved for a page of the portal."), params={"slug": value}
+        )
+
+
+class Kind(models.TextChoices):
+    CONCEPTS = "concepts", _("NMT/NME concepts")
+    PHASE_1 = "phase_1", _("Phase I")
+    PHASE_2 = "phase_2", _("Phase II / Train-the-Trainer")
+    COMMUNITY_OF_PRACTICE = "community_of_practice", _("Community of practice")
+    OTHER = "other", _("Other")
+
+
+class Model(models.TextChoices):
+    NMT = "nmt", _("NMT")
+    NME = "nme", _("NME")
+
+
+class Format(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("Hybrid")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class SeatsState(models.TextChoices):
+    """What a visitor is told about a training's seats; computed by ``Training.seats_state``."""
+
+    AVAILABLE = "available", _("Seats left")
+    FULL = "full", _("Full — waitlist open")
+    NOT_YET_OPEN = "not_yet_open", _("Registration not yet open")
+    CLOSED = "closed", _("Registration closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TrainingQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def listed(self):
+        """What the public catalogue shows: published and cancelled, never drafts."""
+        return self.filter(status__in=[Status.PUBLISHED, Status.CANCELLED])
+
+    def upcoming(self, *, now=None):
+        """Trainings that have not ended yet (a running multi-day cohort is still upcoming)."""
+        return self.filter(ends_at__gte=now or timezone.now())
+
+    def past(self, *, now=None):
+        return self.filter(ends_at__lt=now or timezone.now())
+
+    def with_free_seats(self, *, now=None):
+        """A free seat, and registration not already closed."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(registration_closes_at__isnull=True) | Q(registration_closes_at__gt=now),
+            status=Status.PUBLISHED,
+            seats_taken__lt=F("capacity"),
+            starts_at__gt=now,
+        )
+
+
+class Training(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=200, unique=True, validators=[validate_slug_not_reserved]
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    model = models.CharField(_("model"), max_length=8, choices=Model.choices, default=Model.NMT)
+    summary = models.CharField(
+        _("summary"), max_length=300, help_text=_("One or two sentences shown in the list.")
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown. Raw HTML is removed when shown.")
+    )
+    format = models.CharField(
+        _("format"), max_length=16, choices=Format.choices, default=Format.IN_PERSON
+    )
+    venue_name = models.CharField(_("venue name"), max_length=200, blank=True)
+    venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
+    county = models.CharField(_("county"), max_length=20, choices=County.choices, blank=True)
+    online_url = models.URLField(
+        _("online join link"),
+        blank=True,
+        help_text=_("Never shown publicly; sent only to confirmed participants."),
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), default=30)
+    # Confirmed seats, kept by the registration services under a row lock on the training.
+    # The check constraint below backs the lock up: it can never pass capacity.
+    seats_taken = models.PositiveIntegerField(_("seats taken"), default=0, editable=False)
+    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(
+        _("registration closes"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to close registration when the first session starts."),
+    )
+    host_agency = models.ForeignKey(
+        "members.Agency",
+        verbose_name=_("host agency"),
+        on_delete=models.PROTECT,
+        related_name="hosted_trainings",
+        null=True,
+        blank=True,
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    prerequisites = models.TextField(_("prerequisites"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    # First session start and last session end, kept by ``training_sync_schedule`` so that
+    # sorting and filtering the catalogue use an index instead of aggregating sessions.
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True, editable=False)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True, editable=False)
+    # iCalendar SEQUENCE: bumped by the services on every change a calendar should pick up.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="training_status_start_idx"),
+            models.Index(fields=["status", "ends_at"], name="training_status_end_idx"),
+            models.Index(fields=["kind", "starts_at"], name="training_kind_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity")),
+                name="training_seats_within_capacity",
+                violation_error_message=_("Capacity cannot be lower than the seats confirmed."),
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="training_registration_closes_after_opens",
+                violation_error_message=_("Registration must close after it opens."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("trainings:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_online_only(self) -> bool:
+        return self.format == Format.ONLINE
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def registration_deadline(self):
+        return self.registration_closes_at or self.starts_at
+
+    def seats_state(self, *, now=None) -> SeatsState:
+        now = now or timezone.now()
+        if self.status == Status.CANCELLED:
+            return SeatsState.CANCELLED
+        deadline = self.registration_deadline
+        if deadline is None or deadline <= now:
+            return SeatsState.CLOSED
+        if self.registration_opens_at and self.registration_opens_at > now:
+            return SeatsState.NOT_YET_OPEN
+        if self.seats_taken >= self.capacity:
+            return SeatsState.FULL
+        return SeatsState.AVAILABLE
+
+
+class Session(models.Model):
+    """One meeting of a training: a Phase I cohort has several, on different days."""
+
+    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    title = models.CharField(
+        _("session title"), max_length=200, blank=True, help_text=_("Optional, e.g. “Day 2”.")
+    )
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        indexes = [
+            models.Index(fields=["training", "starts_at"], name="session_training_start_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.training.title} — {local:%Y-%m-%d %H:%M}"
+
+    @property
+    def uid(self) -> str:
+        """A calendar UID that never changes for this session."""
+        return f"training-session-{self.pk}@nmt-cop-portal"

@@ -1,0 +1,161 @@
+"""Every write to the catalogue goes through these services (views, admin and commands alike)."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from portal.exceptions import ApplicationError
+
+from .models import RESERVED_SLUGS, Session, Status, Training
+
+
+class TrainingError(ApplicationError):
+    pass
+
+
+def training_sync_schedule(*, training: Training, bump_sequence: bool = True) -> Training:
+    """Recompute the first start and last end from the sessions, and bump SEQUENCE.
+
+    Called after sessions change (the admin calls it once its inlines are saved).
+    """
+    bounds = training.sessions.aggregate(first=Min("starts_at"), last=Max("ends_at"))
+    training.starts_at = bounds["first"]
+    training.ends_at = bounds["last"]
+    fields = ["starts_at", "ends_at", "updated_at"]
+    if bump_sequence:
+        training.sequence += 1
+        fields.append("sequence")
+    training.save(update_fields=fields)
+    return training
+
+
+def training_save(*, training: Training) -> Training:
+    """Save a training edited as a whole (the admin form). Sessions are synced separately."""
+    if training.capacity < training.seats_taken:
+        raise TrainingError(
+            _("Capacity cannot be lower than the %(n)d seats already confirmed.")
+            % {"n": training.seats_taken}
+        )
+    training.save()
+    return training
+
+
+@transaction.atomic
+def training_create(
+    *,
+    sessions: Iterable[tuple[dt.datetime, dt.datetime]],
+    **fields,
+) -> Training:
+    """Create a training with its sessions (``(start, end)`` pairs, timezone-aware)."""
+    sessions = list(sessions)
+    if not sessions:
+        raise TrainingError(_("A training needs at least one session."))
+    for start, end in sessions:
+        if timezone.is_naive(start) or timezone.is_naive(end):
+            raise TrainingError(_("Session times must carry a time zone."))
+        if end <= start:
+            raise TrainingError(_("Each session must end after it starts."))
+    if not fields.get("slug"):
+        fields["slug"] = _unique_slug(fields["title"])
+    training = Training.objects.create(**fields)
+    Session.objects.bulk_create(
+        Session(training=training, starts_at=start, ends_at=end) for start, end in sessions
+    )
+    return training_sync_schedule(training=training, bump_sequence=False)
+
+
+@transaction.atomic
+def training_publish(*, training: Training) -> Training:
+    training = Training.objects.select_for_update().get(pk=training.pk)
+    if training.status == Status.PUBLISHED:
+        return training
+    if training.status == Status.CANCELLED:
+        raise TrainingError(_("A cancelled training cannot be published again; duplicate it."))
+    if not training.sessions.exists():
+        raise TrainingError(_("Add at least one session before publishing."))
+    training.status = Status.PUBLISHED
+    training.sequence += 1
+    training.save(update_fields=["status", "sequence", "updated_at"])
+    return training
+
+
+@transaction.atomic
+def training_cancel(*, training: Training) -> Training:
+    training = Training.objects.select_for_update().get(pk=training.pk)
+    if training.status == Status.CANCELLED:
+        return training
+    training.status = Status.CANCELLED
+    training.sequence += 1
+    training.save(update_fields=["status", "sequence", "updated_at"])
+    return training
+
+
+@transaction.atomic
+def training_duplicate(*, training: Training, now: dt.datetime | None = None) -> Training:
+    """Copy a training as a draft for its next cohort.
+
+    Sessions move forward by whole weeks, in local time (so 9:00 stays 9:00 across a DST
+    change), until the copy starts at least a week after both the original and ``now``.
+    The registration window moves with them. Seats start empty.
+    """
+    now = now or timezone.now()
+    sessions = list(training.sessions.order_by("starts_at"))
+    if not sessions:
+        raise TrainingError(_("This training has no sessions to copy."))
+    first = sessions[0].starts_at
+    weeks = 1
+    while first + dt.timedelta(weeks=weeks) < now + dt.timedelta(weeks=1):
+        weeks += 1
+    shift = dt.timedelta(weeks=weeks)
+
+    def moved(value: dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        local = timezone.localtime(value).replace(tzinfo=None) + shift
+        return timezone.make_aware(local)
+
+    copy = Training.objects.create(
+        title=training.title,
+        slug=_unique_slug(training.title),
+        kind=training.kind,
+        model=training.model,
+        summary=training.summary,
+        description=training.description,
+        format=training.format,
+        venue_name=training.venue_name,
+        venue_address=training.venue_address,
+        county=training.county,
+        online_url=training.online_url,
+        capacity=training.capacity,
+        registration_opens_at=moved(training.registration_opens_at),
+        registration_closes_at=moved(training.registration_closes_at),
+        host_agency=training.host_agency,
+        contact_email=training.contact_email,
+        prerequisites=training.prerequisites,
+        status=Status.DRAFT,
+    )
+    Session.objects.bulk_create(
+        Session(
+            training=copy,
+            title=session.title,
+            starts_at=moved(session.starts_at),
+            ends_at=moved(session.ends_at),
+        )
+        for session in sessions
+    )
+    return training_sync_schedule(training=copy, bump_sequence=False)
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:180] or "training"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-training"
+    slug, n = base, 2
+    while Training.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug

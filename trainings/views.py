@@ -1,0 +1,115 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView
+
+from . import ics, selectors
+from .calendar import MonthForm, month_grid, place_sessions
+from .structured_data import event_jsonld
+
+
+class FilteredTrainingList(ListView):
+    """A catalogue list fed by a selector returning a FilterSet.
+
+    Invalid filters (an unknown kind, a malformed date) answer 400 with the form's messages
+    beside their fields, and no results.
+    """
+
+    selector = staticmethod(selectors.training_catalogue)
+    paginate_by = 20
+    context_object_name = "trainings"
+
+    def get_queryset(self):
+        self.filterset = self.selector(data=self.request.GET)
+        if self.filters_invalid:
+            return self.filterset.queryset.none()
+        return self.filterset.qs
+
+    @property
+    def filters_invalid(self) -> bool:
+        return self.filterset.is_bound and not self.filterset.is_valid()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["filters_active"] = any(
+            value for key, value in self.request.GET.items() if key != "page"
+        )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.filters_invalid:
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class TrainingListView(FilteredTrainingList):
+    template_name = "trainings/training_list.html"
+
+
+class TrainingArchiveView(FilteredTrainingList):
+    selector = staticmethod(selectors.training_archive)
+    template_name = "trainings/training_archive.html"
+
+
+class TrainingDetailView(DetailView):
+    template_name = "trainings/training_detail.html"
+    context_object_name = "training"
+
+    def get_queryset(self):
+        return selectors.training_detail_queryset(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        training = self.object
+        context["sessions"] = list(training.sessions.all())
+        context["other_dates"] = selectors.training_other_dates(training=training)
+        context["jsonld"] = event_jsonld(training) if training.starts_at else ""
+        return context
+
+
+def calendar_view(request):
+    form = MonthForm(request.GET or None)
+    status = 200
+    first = timezone.localdate().replace(day=1)
+    if form.is_bound:
+        if form.is_valid():
+            first = (form.cleaned_data["month"] or first).replace(day=1)
+        else:
+            status = 400
+    month = month_grid(first)
+    sessions = selectors.sessions_between(start=month.grid_start, end=month.grid_end)
+    place_sessions(month, sessions)
+    return render(request, "trainings/calendar.html", {"month": month, "form": form}, status=status)
+
+
+def _ics_response(body: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def training_ics(request, slug: str):
+    training = get_object_or_404(selectors.training_detail_queryset(user=request.user), slug=slug)
+    return _ics_response(
+        ics.build_calendar([training], name=training.title), filename=f"{training.slug}.ics"
+    )
+
+
+def feed_ics(request):
+    filterset = selectors.training_feed(data=request.GET)
+    if filterset.is_bound and not filterset.is_valid():
+        reasons = "; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()
+        )
+        return HttpResponse(
+            _("Invalid filter — %(reasons)s") % {"reasons": reasons},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    trainings = filterset.qs[: selectors.FEED_LIMIT]
+    return _ics_response(
+        ics.build_calendar(trainings, name=_("NMT Community of Practice trainings")),
+        filename="nmt-trainings.ics",
+    )
