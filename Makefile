@@ -1,0 +1,50 @@
+# NMT Community of Practice Portal. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+# uv from PATH, or the one pip installs for this Python when it is missing.
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV_PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help uv install run test lint format migrate seed clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+uv: ## Install uv with pip when it is missing
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+
+install: uv ## Install the project and its dev tools into .venv (from uv.lock)
+	@$(UV) sync --frozen --quiet
+
+migrate: install ## Apply database migrations
+	@$(VENV_PY) manage.py migrate --no-input -v0
+
+seed: migrate ## Load the demo data (idempotent)
+	@$(VENV_PY) manage.py seed_demo
+
+run: seed ## Serve the portal with demo data on http://127.0.0.1:8000
+	@echo ""
+	@echo "  NMT Community of Practice Portal: http://$(HOST):$(PORT)/"
+	@echo "  Database: $${DATABASE_URL:-SQLite file db.sqlite3 (embedded default)}"
+	@echo "  Demo sign-ins (password nmt-demo-2026): admin@example.org (curator, /admin/),"
+	@echo "  coordinator@example.org, coordinator2@example.org, practitioner@example.org"
+	@echo ""
+	@$(VENV_PY) manage.py runserver $(HOST):$(PORT)
+
+test: install ## Run the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL), browser tests included
+	@$(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+lint: install ## Check style with ruff (lint and format)
+	@$(VENV_PY) -m ruff check .
+	@$(VENV_PY) -m ruff format --check .
+
+format: install ## Fix what ruff can fix
+	@$(VENV_PY) -m ruff check --fix .
+	@$(VENV_PY) -m ruff format .
+
+clean: ## Remove the virtualenv, the SQLite file and collected static files
+	rm -rf .venv db.sqlite3 staticfiles

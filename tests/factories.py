@@ -1,0 +1,68 @@
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from members.models import Agency, County, User
+from trainings.models import Format, Kind, Model, Session, Status, Training
+from trainings.services import training_sync_schedule
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    password = factory.django.Password("pw-for-tests-2026")
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    slug = factory.Sequence(lambda n: f"agency-{n}")
+    county = County.SAN_MATEO
+
+
+class TrainingFactory(factory.django.DjangoModelFactory):
+    """A published training with one 6-hour session ``days_ahead`` days from now.
+
+    Pass ``sessions=[(start, end), ...]`` for other schedules, or ``sessions=[]`` for none.
+    """
+
+    class Meta:
+        model = Training
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Training {n}")
+    slug = factory.Sequence(lambda n: f"training-{n}")
+    kind = Kind.CONCEPTS
+    model = Model.NMT
+    summary = "A training for the tests."
+    format = Format.IN_PERSON
+    venue_name = "Health Campus"
+    venue_address = "225 37th Ave, San Mateo, CA"
+    county = County.SAN_MATEO
+    capacity = 20
+    status = Status.PUBLISHED
+    host_agency = factory.SubFactory(AgencyFactory)
+
+    @factory.post_generation
+    def sessions(self, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is None:
+            start = timezone.now().replace(microsecond=0) + dt.timedelta(days=self._days_ahead)
+            extracted = [(start, start + dt.timedelta(hours=6))]
+        for start, end in extracted:
+            Session.objects.create(training=self, starts_at=start, ends_at=end)
+        training_sync_schedule(training=self, bump_sequence=False)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        days_ahead = kwargs.pop("days_ahead", 10)
+        obj = super()._create(model_class, *args, **kwargs)
+        obj._days_ahead = days_ahead
+        return obj
