@@ -1,0 +1,225 @@
+"""The browser-test harness: pytest-playwright driving the system Chromium against `live_server`.
+
+What every test under tests/browser gets:
+
+- The ``browser`` marker, so ``pytest -m "not browser"`` leaves them out.
+- The system Chromium (``/usr/bin/chromium``, or ``$CHROMIUM_PATH``) with the flags below.
+  Playwright never downloads a browser: do not run ``playwright install``. When the binary is
+  missing the tests are skipped on a workstation and fail under ``CI=true``, so CI cannot go
+  green without having driven a browser.
+- ``page`` opens on Django's ``live_server`` (the context's ``base_url``), so tests write
+  ``page.goto("/trainings/")``. pytest-django gives every test that depends on ``live_server``
+  a transactional database: rows the test creates are committed, so the server thread sees them,
+  and the tables are flushed afterwards.
+- A full-page screenshot of a failed test in ``test-results/<test id>/failure.png`` (the
+  directory follows pytest-playwright's ``--output``; it is emptied at the start of each run).
+- ``axe_check(page)``: runs axe-core on the page and fails on serious or critical violations.
+
+Playwright's sync API keeps an asyncio loop running on the main thread while it is started.
+Django then refuses ORM calls from that thread (``SynchronousOnlyOperation``) unless
+``DJANGO_ALLOW_ASYNC_UNSAFE`` is set. So Playwright lives only as long as this package's tests
+(the plugin's session-scoped fixtures are overridden below with package scope), and the variable
+is set for exactly that span: the rest of the suite runs with Django's guard on and no loop.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserType, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+HERE = Path(__file__).resolve().parent
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    # Without these Chromium calls home (updates, field trials, sync) to hosts tests cannot reach.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+
+# axe-core impacts that fail a test. "moderate" and "minor" findings are left to review.
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+def chromium_path() -> Path:
+    return Path(os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM)
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _in_this_package(item: pytest.Item) -> bool:
+    return HERE in item.path.resolve().parents
+
+
+# --- Collection and reports ------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A conftest's collection hook sees every collected item, not only its own directory's.
+    for item in items:
+        if _in_this_package(item):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+    return report
+
+
+# --- Django next to Playwright ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _django_allow_async_unsafe() -> Iterator[None]:
+    # Autouse and package-scoped, so it is set up before Playwright starts and torn down after
+    # it stops (see the module docstring).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+# --- Browser: the system Chromium, for this package only -------------------------------------
+# These replace pytest-playwright's session-scoped fixtures of the same names with package-scoped
+# ones (everything that depends on `playwright` has to follow it). They keep the plugin's options:
+# --headed, --slowmo, --device, --video, --tracing.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """The plugin's launch options plus the system Chromium and its flags."""
+    executable = chromium_path()
+    if not executable.is_file() or not os.access(executable, os.X_OK):
+        reason = (
+            f"Chromium not found at {executable} (set CHROMIUM_PATH, or install the Debian "
+            "package `chromium`; never `playwright install`)."
+        )
+        if _on_ci():
+            pytest.fail(f"CI=true and the browser tests cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+    args = list(CHROMIUM_ARGS)
+    if browser_type_launch_args.get("headless") is False:  # --headed
+        args.remove("--headless")
+    return {**browser_type_launch_args, "executable_path": str(executable), "args": args}
+
+
+@pytest.fixture(scope="package")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Playwright]:
+    pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="package")
+def launch_browser(
+    browser_type_launch_args: dict, browser_type: BrowserType
+) -> Callable[..., Browser]:
+    def launch(**kwargs: Any) -> Browser:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="package")
+def browser_context_args(
+    pytestconfig: pytest.Config,
+    playwright: Playwright,
+    device: str | None,
+    live_server: Any,
+    _pw_artifacts_folder: Any,
+) -> dict:
+    args: dict[str, Any] = {}
+    if device:
+        args.update(playwright.devices[device])
+    args["base_url"] = live_server.url
+    if pytestconfig.getoption("--video") in {"on", "retain-on-failure"}:
+        args["record_video_dir"] = _pw_artifacts_folder.name
+    return args
+
+
+@pytest.fixture
+def page(page: Page, request: pytest.FixtureRequest, output_path: str) -> Iterator[Page]:
+    """pytest-playwright's page, screenshotted (full page) when the test fails."""
+    yield page
+    report = request.node.stash.get(_CALL_REPORT, None)
+    if report is None or not report.failed:
+        return
+    path = Path(output_path) / "failure.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=path, full_page=True, timeout=10_000)
+    except PlaywrightError as exc:
+        # The test has already failed; a missing screenshot must not hide why.
+        report.sections.append(("Screenshot on failure", f"could not be taken: {exc}"))
+    else:
+        report.sections.append(("Screenshot on failure", f"{path} (at {page.url})"))
+
+
+# --- Accessibility ----------------------------------------------------------------------------
+
+
+def _format_violations(url: str, violations: list[dict]) -> str:
+    lines = [f"axe-core: {len(violations)} serious or critical violation(s) on {url}"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            lines.append(f"    at {target}")
+            if node.get("failureSummary"):
+                summary = " ".join(node["failureSummary"].split())
+                lines.append(f"       {summary}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="session")
+def _axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def axe_check(_axe: Axe) -> Callable[[Page], None]:
+    """``axe_check(page)``: fail the test when axe-core finds a serious or critical violation.
+
+    Runs every axe-core rule (WCAG 2.x A/AA and best practices) on the page as it is now, so call
+    it after the page has settled. The failure lists each rule id and impact with the selectors of
+    the offending nodes. Moderate and minor findings do not fail the test.
+    """
+
+    def check(page: Page) -> None:
+        results = _axe.run(page)
+        blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+        if blocking:
+            pytest.fail(_format_violations(page.url, blocking), pytrace=False)
+
+    return check
