@@ -1,14 +1,32 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export import resources
+from import_export.admin import ImportExportModelAdmin
 
-from .models import Agency, User
+from portal.forms import URL_FIELD_OVERRIDES
+
+from . import services
+from .models import (
+    LEVEL_ORDER,
+    Agency,
+    Credential,
+    CredentialSource,
+    Invitation,
+    Membership,
+    MembershipState,
+    Person,
+    User,
+)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -22,9 +40,152 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+class AgencyResource(resources.ModelResource):
+    """CSV/XLSX import and export of agencies, matched by slug. Saves go through the service,
+    which validates every row like the profile form does."""
+
+    class Meta:
+        model = Agency
+        import_id_fields = ["slug"]
+        fields = [
+            "slug", "name", "kind", "county", "city", "website", "description", "nmt_status",
+            "practises_nmt", "practises_nme", "practising_since", "sensory_spaces",
+            "sensory_spaces_note", "contact_email",
+        ]  # fmt: skip
+        skip_unchanged = True
+        report_skipped = True
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # A dry run (the preview) saves inside a transaction that import-export rolls back.
+        services.agency_save(agency=instance)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["person", "role", "state", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["person"]
+
+
+def _stage_count(level: str):
+    levels = [str(value) for value in LEVEL_ORDER[LEVEL_ORDER.index(level) :]]
+    return Count(
+        "memberships__person__credentials__person",
+        distinct=True,
+        filter=Q(
+            memberships__state=MembershipState.ACTIVE,
+            memberships__person__credentials__level__in=levels,
+        ),
+    )
+
+
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "county"]
-    list_filter = ["county"]
-    search_fields = ["name"]
+class AgencyAdmin(ImportExportModelAdmin):
+    resource_classes = [AgencyResource]
+    formfield_overrides = URL_FIELD_OVERRIDES
+    list_display = [
+        "name", "kind", "county", "nmt_status", "staff", "concepts", "phase_1", "trainers",
+    ]  # fmt: skip
+    list_filter = ["nmt_status", "kind", "county", "practises_nmt", "practises_nme"]
+    search_fields = ["name", "city"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                staff_count=Count(
+                    "memberships",
+                    distinct=True,
+                    filter=Q(memberships__state=MembershipState.ACTIVE),
+                ),
+                concepts_count=_stage_count("concepts"),
+                phase_1_count=_stage_count("phase_1"),
+                trainers_count=_stage_count("phase_2"),
+            )
+        )
+
+    @admin.display(description=_("staff"), ordering="staff_count")
+    def staff(self, obj):
+        return obj.staff_count
+
+    @admin.display(description=_("trained in concepts"), ordering="concepts_count")
+    def concepts(self, obj):
+        return obj.concepts_count
+
+    @admin.display(description=_("Phase I"), ordering="phase_1_count")
+    def phase_1(self, obj):
+        return obj.phase_1_count
+
+    @admin.display(description=_("trainers"), ordering="trainers_count")
+    def trainers(self, obj):
+        return obj.trainers_count
+
+    def save_model(self, request, obj, form, change):
+        services.agency_save(agency=obj)
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "email", "job_title", "discipline"]
+    search_fields = ["display_name", "user__email", "job_title"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+    @admin.display(description=_("email"), ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["person", "agency", "role", "state", "created_at"]
+    list_filter = ["role", "state", "agency__county"]
+    search_fields = ["person__display_name", "person__user__email", "agency__name"]
+    list_select_related = ["person", "agency"]
+    autocomplete_fields = ["person", "agency"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "agency", "role", "sent_at", "accepted_at"]
+    list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "agency__name"]
+    list_select_related = ["agency"]
+    readonly_fields = ["sent_at", "accepted_at", "invited_by"]
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    list_display = ["person", "level", "model", "earned_on", "source", "verified"]
+    list_filter = ["verified", "level", "model", "source"]
+    search_fields = ["person__display_name", "person__user__email"]
+    list_select_related = ["person"]
+    autocomplete_fields = ["person"]
+    readonly_fields = ["recorded_by", "verified"]
+    actions = ["verify"]
+
+    def save_model(self, request, obj, form, change):
+        services.credential_record(
+            person=obj.person,
+            level=obj.level,
+            model=obj.model,
+            earned_on=obj.earned_on,
+            source=CredentialSource.ADMIN,
+            recorded_by=request.user,
+        )
+
+    @admin.action(description=_("Verify selected credentials"))
+    def verify(self, request, queryset):
+        count = 0
+        for credential in queryset.filter(verified=False):
+            services.credential_verify(credential=credential, verified_by=request.user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("Verified %d credential.", "Verified %d credentials.", count) % count,
+            messages.SUCCESS,
+        )

@@ -1,6 +1,12 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from .images import validate_logo
 
 
 class County(models.TextChoices):
@@ -16,6 +22,13 @@ class County(models.TextChoices):
     SANTA_CRUZ = "santa_cruz", "Santa Cruz"
     SOLANO = "solano", "Solano"
     SONOMA = "sonoma", "Sonoma"
+
+
+class PracticeModel(models.TextChoices):
+    """The two variants of the model; the values are part of the URL contract."""
+
+    NMT = "nmt", _("NMT")
+    NME = "nme", _("NME")
 
 
 class EmailUserManager(UserManager):
@@ -55,13 +68,67 @@ class User(AbstractUser):
         return self.email
 
 
-class Agency(models.Model):
-    """A member agency of the community. Extended by the accounts and agencies issue."""
+class AgencyKind(models.TextChoices):
+    COUNTY_BEHAVIORAL_HEALTH = "county_bh", _("County behavioural health")
+    CBO = "cbo", _("Community-based organisation")
+    SCHOOL_DISTRICT = "school_district", _("School district")
+    SCHOOL = "school", _("School")
+    OTHER = "other", _("Other")
 
+
+class NmtStatus(models.TextChoices):
+    INTERESTED = "interested", _("Interested")
+    IMPLEMENTING = "implementing", _("Implementing")
+    CERTIFIED_SITE = "certified_site", _("Certified NMT site")
+
+
+class AgencyQuerySet(models.QuerySet):
+    def practising(self, model: str):
+        return self.filter(**{f"practises_{model}": True})
+
+
+class Agency(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=AgencyKind.choices, default=AgencyKind.CBO
+    )
     county = models.CharField(_("county"), max_length=20, choices=County.choices, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown. Raw HTML is removed when shown.")
+    )
+    nmt_status = models.CharField(
+        _("NMT status"), max_length=20, choices=NmtStatus.choices, default=NmtStatus.INTERESTED
+    )
+    practises_nmt = models.BooleanField(_("practises NMT"), default=False)
+    practises_nme = models.BooleanField(_("practises NME"), default=False)
+    practising_since = models.PositiveSmallIntegerField(
+        _("practising since"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        help_text=_("The year the agency started using NMT or NME."),
+    )
+    sensory_spaces = models.PositiveSmallIntegerField(
+        _("sensory-sensitive spaces"), default=0, help_text=_("How many the agency has.")
+    )
+    sensory_spaces_note = models.CharField(
+        _("about the sensory spaces"), max_length=300, blank=True
+    )
+    contact_email = models.EmailField(_("public contact email"), blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="agency-logos/",
+        blank=True,
+        validators=[validate_logo],
+        help_text=_("PNG, JPEG or WebP, at most 2 MB and 2000 × 2000 pixels."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AgencyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -70,3 +137,172 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:agency_detail", kwargs={"slug": self.slug})
+
+    @property
+    def models_practised(self) -> list[str]:
+        return [
+            label
+            for flag, label in ((self.practises_nmt, "NMT"), (self.practises_nme, "NME"))
+            if flag
+        ]
+
+
+class Person(models.Model):
+    """The portal's view of a person who trains; one per user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person"
+    )
+    display_name = models.CharField(_("display name"), max_length=150)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    discipline = models.CharField(
+        _("discipline"),
+        max_length=150,
+        blank=True,
+        help_text=_("For example clinician, teacher, case manager, supervisor."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    STAFF = "staff", _("Staff")
+
+
+class MembershipState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INVITED = "invited", _("Invited")
+    REQUESTED = "requested", _("Requested to join")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(state=MembershipState.ACTIVE)
+
+    def coordinators(self):
+        return self.active().filter(role=Role.COORDINATOR)
+
+
+class Membership(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    state = models.CharField(
+        _("state"), max_length=16, choices=MembershipState.choices, default=MembershipState.ACTIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__name", "person__display_name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "agency"], name="membership_unique_person"),
+        ]
+        indexes = [models.Index(fields=["agency", "state", "role"], name="membership_agency_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.agency} ({self.get_role_display()})"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR and self.state == MembershipState.ACTIVE
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join an agency. Its link is signed and expires."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            # One open invitation per address and agency; inviting again refreshes it.
+            models.UniqueConstraint(
+                fields=["agency", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.agency}"
+
+
+class CredentialLevel(models.TextChoices):
+    """The NMT stages, in order. Certification means participation in training."""
+
+    CONCEPTS = "concepts", _("Trained in NMT concepts")
+    PHASE_1 = "phase_1", _("Phase I certified")
+    PHASE_2 = "phase_2", _("Phase II / Train-the-Trainer certified")
+    MENTOR = "mentor", _("Mentor")
+
+
+# The order of the stages: a person at a stage counts at every stage before it.
+LEVEL_ORDER = [
+    CredentialLevel.CONCEPTS,
+    CredentialLevel.PHASE_1,
+    CredentialLevel.PHASE_2,
+    CredentialLevel.MENTOR,
+]
+
+
+class CredentialSource(models.TextChoices):
+    ATTENDANCE = "attendance", _("Attended a portal training")
+    COORDINATOR = "coordinator", _("Recorded by a coordinator")
+    ADMIN = "admin", _("Verified by an admin")
+
+
+class Credential(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="credentials")
+    level = models.CharField(_("level"), max_length=16, choices=CredentialLevel.choices)
+    model = models.CharField(
+        _("model"), max_length=8, choices=PracticeModel.choices, default=PracticeModel.NMT
+    )
+    earned_on = models.DateField(_("date earned"))
+    source = models.CharField(_("source"), max_length=16, choices=CredentialSource.choices)
+    verified = models.BooleanField(_("verified"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-earned_on", "pk"]
+        verbose_name = _("credential")
+        verbose_name_plural = _("credentials")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "level", "model"], name="credential_unique_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.get_level_display()} ({self.get_model_display()})"

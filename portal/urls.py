@@ -9,7 +9,11 @@ from .sitemaps import SITEMAPS
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("trainings/", include("trainings.urls")),
+    path("", include("members.urls")),
+    # The admin signs in through allauth (rate limits, two-factor), never its own form.
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -1,5 +1,9 @@
+from urllib.parse import urlencode
+
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
@@ -15,6 +19,23 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["next_trainings"] = training_selectors.training_next(limit=6)
         return context
+
+
+def admin_login(request):
+    """Django admin's login, routed through allauth's sign-in.
+
+    Signed-in staff go on to the admin; signed-in people without staff access are told so
+    (redirecting them to sign in again would loop).
+    """
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    next_url = next_url or reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+    if request.user.is_staff:
+        return redirect(next_url)
+    return render(request, "admin_denied.html", status=403)
 
 
 @never_cache

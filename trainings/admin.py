@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.forms import URL_FIELD_OVERRIDES
+
 from . import services
 from .models import Session, Training
 
@@ -81,6 +83,7 @@ class TrainingAdmin(admin.ModelAdmin):
     ]
     inlines = [SessionInline]
     actions = ["publish", "cancel", "duplicate"]
+    formfield_overrides = URL_FIELD_OVERRIDES
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "model", "status", "summary", "description")}),
         (_("Where"), {"fields": ("format", "venue_name", "venue_address", "county", "online_url")}),

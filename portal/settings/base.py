@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "django_filters",
+    "import_export",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "portal",
     "members",
     "trainings",
@@ -47,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -76,29 +82,51 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Accounts ---------------------------------------------------------------------------------
+# --- Accounts (django-allauth) -------------------------------------------------------------------
+# https://docs.allauth.org/en/latest/account/configuration.html
 AUTH_USER_MODEL = "members.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "members:me"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NMT Community of Practice] "
+ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraForm"
+# allauth's rate limits stay on, with their defaults. They count in the default cache (below),
+# which every process shares, so they really count. See docs/decisions.md.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "NMT Community of Practice"
+# Production sets this: staff must set up two-factor sign-in before using the admin.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=False)
 
 # --- Cache ------------------------------------------------------------------------------------
-# Redis when REDIS_URL is set; otherwise a per-process memory cache (embedded default).
-REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+# The database cache: shared by every web process, so allauth's rate limits really count, and
+# it keeps Redis off the request path (a Redis outage must not break sign-in). Created by
+# `manage.py createcachetable` (make run, the test database and the compose migrate step).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "portal_cache",
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+}
+REDIS_URL = env("REDIS_URL", default="")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -159,5 +187,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
+# --- Uploads ----------------------------------------------------------------------------------
+# A little above the largest upload we accept (25 MB library files), so the form can say why.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 27 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Admin import/export (django-import-export) ---------------------------------------------------
+# Every import runs in a transaction; the preview (dry run) is rolled back.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
 # --- Portal -----------------------------------------------------------------------------------
 TRAININGS_PAGE_SIZE = 20
+# Invitation links are signed and expire after this many days.
+INVITATION_MAX_AGE_DAYS = 14
+# The largest roster CSV a coordinator may import.
+ROSTER_IMPORT_MAX_ROWS = 2000
+ROSTER_IMPORT_MAX_BYTES = 1024 * 1024

@@ -8,12 +8,27 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import Agency, County, User
+from members import services as member_services
+from members.models import (
+    Agency,
+    AgencyKind,
+    County,
+    Credential,
+    CredentialLevel,
+    CredentialSource,
+    Membership,
+    MembershipState,
+    NmtStatus,
+    Person,
+    Role,
+    User,
+)
 from trainings import services
 from trainings.models import Format, Kind, Model, Status, Training
 
@@ -41,6 +56,51 @@ AGENCIES = [
     ("pathways-elementary-santa-cruz", "Pathways Elementary School (Santa Cruz)", County.SANTA_CRUZ, ""),
     ("peninsula-usd", "Peninsula Unified School District", County.SAN_MATEO, ""),
 ]  # fmt: skip
+
+# slug: kind, city, NMT status, NMT?, NME?, since, sensory spaces, roster size, stage mix
+# (share of the roster at concepts / Phase I / Phase II / Mentor as their highest stage).
+PROFILES = {
+    "san-mateo-county-bhrs": (AgencyKind.COUNTY_BEHAVIORAL_HEALTH, "San Mateo", NmtStatus.CERTIFIED_SITE, True, False, 2013, 6, 64, (0.12, 0.70, 0.12, 0.06)),
+    "santa-clara-county-bhsd": (AgencyKind.COUNTY_BEHAVIORAL_HEALTH, "San José", NmtStatus.IMPLEMENTING, True, False, 2016, 3, 48, (0.35, 0.55, 0.08, 0.02)),
+    "a-better-way": (AgencyKind.CBO, "Berkeley", NmtStatus.IMPLEMENTING, True, False, 2021, 2, 26, (0.70, 0.26, 0.04, 0.0)),
+    "trauma-transformed": (AgencyKind.OTHER, "San Francisco", NmtStatus.IMPLEMENTING, True, True, 2017, 1, 14, (0.30, 0.45, 0.20, 0.05)),
+    "alameda-county-bhcs": (AgencyKind.COUNTY_BEHAVIORAL_HEALTH, "Oakland", NmtStatus.INTERESTED, True, False, None, 0, 18, (0.90, 0.10, 0.0, 0.0)),
+    "contra-costa-family-resilience": (AgencyKind.CBO, "Concord", NmtStatus.IMPLEMENTING, True, False, 2020, 2, 16, (0.60, 0.35, 0.05, 0.0)),
+    "marin-youth-family-collaborative": (AgencyKind.CBO, "San Rafael", NmtStatus.INTERESTED, True, False, None, 0, 8, (1.0, 0.0, 0.0, 0.0)),
+    "napa-valley-childrens-services": (AgencyKind.CBO, "Napa", NmtStatus.INTERESTED, True, False, None, 1, 9, (0.85, 0.15, 0.0, 0.0)),
+    "solano-family-partners": (AgencyKind.CBO, "Fairfield", NmtStatus.IMPLEMENTING, True, False, 2022, 1, 12, (0.75, 0.25, 0.0, 0.0)),
+    "sonoma-coast-usd": (AgencyKind.SCHOOL_DISTRICT, "Sonoma", NmtStatus.IMPLEMENTING, False, True, 2019, 4, 30, (0.80, 0.15, 0.05, 0.0)),
+    "pathways-elementary-santa-cruz": (AgencyKind.SCHOOL, "Santa Cruz", NmtStatus.INTERESTED, False, True, 2024, 2, 12, (0.92, 0.08, 0.0, 0.0)),
+    "peninsula-usd": (AgencyKind.SCHOOL_DISTRICT, "San Mateo", NmtStatus.IMPLEMENTING, False, True, 2018, 5, 36, (0.70, 0.22, 0.06, 0.02)),
+}  # fmt: skip
+
+# Which demo sign-in belongs where (PRODUCT.md): coordinator and practitioner share an agency.
+DEMO_MEMBERSHIPS = [
+    ("coordinator@example.org", "san-mateo-county-bhrs", Role.COORDINATOR, "Training coordinator", "Clinical supervisor"),
+    ("practitioner@example.org", "san-mateo-county-bhrs", Role.STAFF, "Child and family therapist", "Clinician"),
+    ("coordinator2@example.org", "a-better-way", Role.COORDINATOR, "Program director", "Leadership"),
+]  # fmt: skip
+
+FIRST_NAMES = [
+    "Alex", "Maria", "Jordan", "Luis", "Priya", "Samantha", "Wei", "Fatima", "Daniel", "Keisha",
+    "Hoang", "Rosa", "Ethan", "Aaliyah", "Miguel", "Grace", "Omar", "Lucia", "Noah", "Imani",
+    "Carlos", "Mei", "Tyrone", "Sofia", "Jamal", "Elena", "Ravi", "Hannah", "Diego", "Amara",
+]  # fmt: skip
+LAST_NAMES = [
+    "Garcia", "Nguyen", "Johnson", "Martinez", "Patel", "Kim", "Lopez", "Williams", "Chen",
+    "Hernandez", "Brown", "Singh", "Davis", "Ramirez", "Tran", "Wilson", "Flores", "Lee",
+    "Jackson", "Rivera", "Okafor", "Cohen", "Reyes", "Yamamoto", "Haddad",
+]  # fmt: skip
+JOB_TITLES = {
+    "clinical": ["Clinician", "Marriage and family therapist", "Clinical social worker", "Psychologist", "Case manager", "Clinical supervisor", "Peer support specialist"],
+    "school": ["Teacher", "School counsellor", "Special education teacher", "School psychologist", "Vice principal", "Behaviour specialist", "Paraeducator"],
+}  # fmt: skip
+STAGES = [
+    CredentialLevel.CONCEPTS,
+    CredentialLevel.PHASE_1,
+    CredentialLevel.PHASE_2,
+    CredentialLevel.MENTOR,
+]
 
 VENUES = {
     County.SAN_MATEO: ("San Mateo County Health Campus, Room 100", "225 37th Ave, San Mateo, CA 94403"),
@@ -311,11 +371,12 @@ class Command(BaseCommand):
             )
         users = self._users()
         agencies = self._agencies()
+        people = self._rosters(timezone.localdate())
         trainings = self._trainings(timezone.localdate())
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {users} new users, {agencies} new agencies, "
-                f"{trainings} new trainings."
+                f"Demo data ready: {users} new sign-ins, {agencies} new agencies, "
+                f"{people} new roster members, {trainings} new trainings."
             )
         )
 
@@ -325,18 +386,141 @@ class Command(BaseCommand):
             if User.objects.filter(email=email).exists():
                 continue
             maker = User.objects.create_superuser if superuser else User.objects.create_user
-            maker(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
+            user = maker(email=email, password=DEMO_PASSWORD, first_name=first, last_name=last)
+            # Demo sign-ins are verified, so they can sign in at once.
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            member_services.person_for_user(user=user)
             created += 1
         return created
 
     def _agencies(self) -> int:
         created = 0
         for slug, name, county, website in AGENCIES:
+            kind, city, status, nmt, nme, since, spaces, _size, _mix = PROFILES[slug]
             _agency, was_created = Agency.objects.get_or_create(
-                slug=slug, defaults={"name": name, "county": county, "website": website}
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "county": county,
+                    "website": website,
+                    "kind": kind,
+                    "city": city,
+                    "nmt_status": status,
+                    "practises_nmt": nmt,
+                    "practises_nme": nme,
+                    "practising_since": since,
+                    "sensory_spaces": spaces,
+                    "sensory_spaces_note": "Calm rooms with weighted items, rocking chairs and "
+                    "dimmable light at our main sites."
+                    if spaces
+                    else "",
+                    "contact_email": f"nmt@{slug}.example.org",
+                    "description": f"{name} is part of the Bay Area NMT/NME community of "
+                    "practice. We share what we learn about bringing neurosequential ideas "
+                    "into everyday work with children, youth and families.",
+                },
             )
             created += was_created
         return created
+
+    def _rosters(self, today: dt.date) -> int:
+        """Each agency gets a believable staff roster with credentials; the demo sign-ins get
+        their agencies and roles. Agencies that already have members are left alone."""
+        created = 0
+        agencies = {agency.slug: agency for agency in Agency.objects.all()}
+        for email, slug, role, job_title, discipline in DEMO_MEMBERSHIPS:
+            person = member_services.person_for_user(user=User.objects.get(email=email))
+            if not person.job_title:
+                member_services.person_update(
+                    person=person,
+                    display_name=person.display_name,
+                    job_title=job_title,
+                    discipline=discipline,
+                )
+            Membership.objects.get_or_create(
+                person=person,
+                agency=agencies[slug],
+                defaults={"role": role, "state": MembershipState.ACTIVE},
+            )
+        practitioner = Person.objects.get(user__email="practitioner@example.org")
+        if not practitioner.credentials.exists():
+            member_services.credential_record(
+                person=practitioner,
+                level=CredentialLevel.CONCEPTS,
+                model="nmt",
+                earned_on=today - dt.timedelta(days=400),
+                source=CredentialSource.COORDINATOR,
+            )
+        rng = random.Random(280)
+        for slug, agency in agencies.items():
+            if slug not in PROFILES:
+                continue
+            if User.objects.filter(email__endswith=f"@{slug}.example.org").exists():
+                continue
+            created += self._roster(agency, PROFILES[slug], rng, today)
+        return created
+
+    def _roster(self, agency: Agency, profile, rng: random.Random, today: dt.date) -> int:
+        kind, _city, _status, nmt, _nme, since, _spaces, size, mix = profile
+        titles = JOB_TITLES[
+            "school" if kind in (AgencyKind.SCHOOL, AgencyKind.SCHOOL_DISTRICT) else "clinical"
+        ]
+        model = "nmt" if nmt else "nme"
+        first_year = since or today.year - 1
+        users = []
+        for index in range(size):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            user = User(
+                email=f"{first}.{last}.{index}@{agency.slug}.example.org".lower(),
+                first_name=first,
+                last_name=last,
+            )
+            user.set_unusable_password()
+            users.append(user)
+        User.objects.bulk_create(users)
+        users = list(
+            User.objects.filter(email__endswith=f"@{agency.slug}.example.org").order_by("pk")
+        )
+        people = Person.objects.bulk_create(
+            Person(
+                user=user,
+                display_name=f"{user.first_name} {user.last_name}",
+                job_title=rng.choice(titles),
+                discipline="Education" if "school" in kind else "Behavioural health",
+            )
+            for user in users
+        )
+        Membership.objects.bulk_create(
+            Membership(
+                person=person,
+                agency=agency,
+                role=Role.STAFF,
+                state=MembershipState.ACTIVE,
+            )
+            for person in people
+        )
+        credentials = []
+        for person in people:
+            highest = rng.choices(range(len(STAGES)), weights=mix)[0]
+            earned = dt.date(
+                rng.randint(first_year, today.year - 1 if today.year > first_year else today.year),
+                rng.randint(1, 12),
+                rng.randint(1, 28),
+            )
+            for stage in STAGES[: highest + 1]:
+                credentials.append(
+                    Credential(
+                        person=person,
+                        level=stage,
+                        model=model,
+                        earned_on=min(earned, today),
+                        source=CredentialSource.COORDINATOR,
+                        verified=rng.random() < 0.7,
+                    )
+                )
+                earned = earned + dt.timedelta(days=rng.randint(90, 400))
+        Credential.objects.bulk_create(credentials)
+        return len(people)
 
     def _trainings(self, today: dt.date) -> int:
         existing = set(Training.objects.values_list("slug", flat=True))

@@ -1,0 +1,19 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Links in allauth's emails use SITE_URL, so they point at the public address."""
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        return self._public(url)
+
+    def get_reset_password_from_key_url(self, key):
+        return self._public(super().get_reset_password_from_key_url(key))
+
+    @staticmethod
+    def _public(url: str) -> str:
+        if url.startswith("/"):
+            return settings.SITE_URL + url
+        return url

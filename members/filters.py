@@ -1,0 +1,69 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, AgencyKind, County, NmtStatus, PracticeModel
+
+
+class AgencyFilter(django_filters.FilterSet):
+    """The directory's filters. An unknown value makes the form invalid, never a 500."""
+
+    q = django_filters.CharFilter(
+        label=_("Name"),
+        method="filter_q",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Agency name or city")}),
+    )
+    county = django_filters.ChoiceFilter(
+        label=_("County"), choices=County.choices, empty_label=_("Any county")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("NMT status"),
+        field_name="nmt_status",
+        choices=NmtStatus.choices,
+        empty_label=_("Any status"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=AgencyKind.choices, empty_label=_("Any kind")
+    )
+    model = django_filters.ChoiceFilter(
+        label=_("Model"),
+        choices=PracticeModel.choices,
+        empty_label=_("NMT or NME"),
+        method="filter_model",
+    )
+
+    class Meta:
+        model = Agency
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(city__icontains=value))
+
+    def filter_model(self, queryset, name, value):
+        return queryset.practising(value)
+
+
+class RosterFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search staff"),
+        method="filter_q",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, email or job title")}
+        ),
+    )
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(person__display_name__icontains=value)
+            | Q(person__user__email__icontains=value)
+            | Q(person__job_title__icontains=value)
+        )

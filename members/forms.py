@@ -1,0 +1,129 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import https_urls
+
+from .models import Agency, CredentialLevel, PracticeModel, Role
+from .services import person_for_user, person_update
+
+
+class SignupExtraForm(forms.Form):
+    """Added to allauth's sign-up form: the name others will see."""
+
+    display_name = forms.CharField(
+        label=_("Your name"), max_length=150, help_text=_("As colleagues know you.")
+    )
+
+    def signup(self, request, user):
+        person = person_for_user(user=user)
+        person_update(person=person, display_name=self.cleaned_data["display_name"])
+
+
+class PersonForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=150)
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    discipline = forms.CharField(
+        label=_("Discipline"),
+        max_length=150,
+        required=False,
+        help_text=_("For example clinician, teacher, case manager, supervisor."),
+    )
+
+
+class AgencyProfileForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = [
+            "name", "kind", "county", "city", "website", "description", "nmt_status",
+            "practises_nmt", "practises_nme", "practising_since", "sensory_spaces",
+            "sensory_spaces_note", "contact_email", "logo",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        formfield_callback = https_urls
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
+
+
+class CredentialForm(forms.Form):
+    level = forms.ChoiceField(label=_("Level"), choices=CredentialLevel.choices)
+    model = forms.ChoiceField(label=_("Model"), choices=PracticeModel.choices)
+    earned_on = forms.DateField(
+        label=_("Date earned"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: email, first_name, last_name, job_title, with a header row. UTF-8, "
+            "at most 2,000 people and 1 MB."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 1 MB."))
+        return upload
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password
+
+
+class AcceptInvitationForm(forms.Form):
+    """For someone without an account: their name and a password."""
+
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            from .models import User
+
+            try:
+                password_validation.validate_password(first, User(email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data

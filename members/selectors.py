@@ -1,0 +1,180 @@
+"""Reads for the members pages: each returns what its page needs, in a fixed number of queries."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from trainings.models import Training
+
+from .filters import AgencyFilter, RosterFilter
+from .models import (
+    LEVEL_ORDER,
+    Agency,
+    Credential,
+    CredentialLevel,
+    Invitation,
+    Membership,
+    MembershipState,
+    Person,
+    Role,
+    User,
+)
+
+
+def agency_directory(*, data=None) -> AgencyFilter:
+    return AgencyFilter(data or None, queryset=Agency.objects.order_by("name"))
+
+
+def _levels_from(level: str) -> list[str]:
+    return [str(value) for value in LEVEL_ORDER[LEVEL_ORDER.index(level) :]]
+
+
+def agency_figures(*, agency: Agency) -> dict[str, int]:
+    """Implementation figures as agencies report them, from the credentials of active members.
+
+    A person counts at every stage up to their highest: someone certified in Phase II is also
+    counted as Phase I certified and as trained in concepts. ``trainers`` are the people at
+    Phase II / Train-the-Trainer or Mentor. One query.
+    """
+    credentials = Credential.objects.filter(
+        person__memberships__agency=agency,
+        person__memberships__state=MembershipState.ACTIVE,
+    )
+    figures = credentials.aggregate(
+        concepts=Count("person", distinct=True, filter=Q(level__in=_levels_from("concepts"))),
+        phase_1=Count("person", distinct=True, filter=Q(level__in=_levels_from("phase_1"))),
+        phase_2=Count("person", distinct=True, filter=Q(level__in=_levels_from("phase_2"))),
+        mentor=Count("person", distinct=True, filter=Q(level=CredentialLevel.MENTOR)),
+        verified=Count("pk", filter=Q(verified=True)),
+    )
+    figures["trainers"] = figures["phase_2"]
+    figures["staff"] = Membership.objects.filter(agency=agency).active().count()
+    return figures
+
+
+def agency_hosted_trainings(*, agency: Agency, limit: int = 10) -> QuerySet[Training]:
+    return (
+        Training.objects.published()
+        .upcoming()
+        .filter(host_agency=agency)
+        .prefetch_related("sessions")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def membership_of(*, user: User, agency: Agency) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(person__user=user, agency=agency).first()
+
+
+def coordinated_agency(*, user: User, slug: str) -> Agency:
+    """The agency a coordinator manages, or 404: another agency's manage area doesn't exist
+    for them (pretix answers 404 "to prevent information leakage")."""
+    return get_object_or_404(
+        Agency.objects.filter(
+            memberships__person__user=user,
+            memberships__role=Role.COORDINATOR,
+            memberships__state=MembershipState.ACTIVE,
+        ),
+        slug=slug,
+    )
+
+
+def is_member(*, user: User, slug: str) -> bool:
+    return Membership.objects.filter(
+        person__user=user, agency__slug=slug, state=MembershipState.ACTIVE
+    ).exists()
+
+
+def roster(*, agency: Agency, data=None) -> RosterFilter:
+    """Active members with their people, accounts and credentials (three queries)."""
+    queryset = (
+        Membership.objects.filter(agency=agency, state=MembershipState.ACTIVE)
+        .select_related("person__user")
+        .prefetch_related(
+            Prefetch("person__credentials", queryset=Credential.objects.order_by("level", "model"))
+        )
+        .order_by("person__display_name", "pk")
+    )
+    return RosterFilter(data or None, queryset=queryset)
+
+
+def agency_member(*, agency: Agency, membership_id: int, states=(MembershipState.ACTIVE,)):
+    """A membership of this agency, or 404 (a tampered id from another agency answers 404)."""
+    return get_object_or_404(
+        Membership.objects.select_related("person__user", "agency"),
+        agency=agency,
+        pk=membership_id,
+        state__in=states,
+    )
+
+
+def join_requests(*, agency: Agency) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(agency=agency, state=MembershipState.REQUESTED)
+        .select_related("person__user")
+        .order_by("created_at")
+    )
+
+
+def open_invitations(*, agency: Agency) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(agency=agency, accepted_at__isnull=True).order_by("-sent_at")
+
+
+def agency_invitation(*, agency: Agency, invitation_id: int) -> Invitation:
+    return get_object_or_404(Invitation, agency=agency, pk=invitation_id, accepted_at__isnull=True)
+
+
+def my_memberships(*, person: Person) -> QuerySet[Membership]:
+    return person.memberships.select_related("agency").order_by("agency__name")
+
+
+def my_credentials(*, person: Person) -> QuerySet[Credential]:
+    return person.credentials.order_by("-earned_on", "pk")
+
+
+def person_data_export(*, user: User) -> dict:
+    """Everything the portal holds about a person, for their own download."""
+    person = Person.objects.filter(user=user).first()
+    data = {
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "email_addresses": [
+                {"email": address.email, "verified": address.verified, "primary": address.primary}
+                for address in user.emailaddress_set.all()
+            ],
+        },
+        "profile": None,
+        "memberships": [],
+        "credentials": [],
+    }
+    if person:
+        data["profile"] = {
+            "display_name": person.display_name,
+            "job_title": person.job_title,
+            "discipline": person.discipline,
+        }
+        data["memberships"] = [
+            {
+                "agency": m.agency.name,
+                "role": m.role,
+                "state": m.state,
+                "since": m.created_at.isoformat(),
+            }
+            for m in my_memberships(person=person)
+        ]
+        data["credentials"] = [
+            {
+                "level": c.level,
+                "model": c.model,
+                "earned_on": c.earned_on.isoformat(),
+                "source": c.source,
+                "verified": c.verified,
+            }
+            for c in my_credentials(person=person)
+        ]
+    return data

@@ -1,0 +1,57 @@
+from django.urls import path
+
+from .views import directory, invitations, manage, me
+
+app_name = "members"
+
+urlpatterns = [
+    path("agencies/", directory.AgencyListView.as_view(), name="agency_list"),
+    path("agencies/<slug:slug>/", directory.AgencyDetailView.as_view(), name="agency_detail"),
+    path("agencies/<slug:slug>/join/", directory.agency_request_join, name="agency_join"),
+    path("agencies/<slug:slug>/manage/", manage.manage_home, name="manage_home"),
+    path("agencies/<slug:slug>/manage/profile/", manage.manage_profile, name="manage_profile"),
+    path("agencies/<slug:slug>/manage/staff/", manage.manage_staff, name="manage_staff"),
+    path(
+        "agencies/<slug:slug>/manage/staff/export.csv",
+        manage.manage_staff_export,
+        name="manage_staff_export",
+    ),
+    path("agencies/<slug:slug>/manage/staff/invite/", manage.manage_invite, name="manage_invite"),
+    path("agencies/<slug:slug>/manage/staff/import/", manage.manage_import, name="manage_import"),
+    path(
+        "agencies/<slug:slug>/manage/staff/import/confirm/",
+        manage.manage_import_confirm,
+        name="manage_import_confirm",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/staff/<int:membership_id>/role/",
+        manage.manage_member_role,
+        name="manage_member_role",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/staff/<int:membership_id>/remove/",
+        manage.manage_member_remove,
+        name="manage_member_remove",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/staff/<int:membership_id>/credentials/new/",
+        manage.manage_credential_add,
+        name="manage_credential_add",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/invitations/<int:invitation_id>/",
+        manage.manage_invitation,
+        name="manage_invitation",
+    ),
+    path("agencies/<slug:slug>/manage/requests/", manage.manage_requests, name="manage_requests"),
+    path(
+        "agencies/<slug:slug>/manage/requests/<int:membership_id>/",
+        manage.manage_request_decide,
+        name="manage_request_decide",
+    ),
+    path("me/", me.me, name="me"),
+    path("me/export.json", me.me_export, name="me_export"),
+    path("me/delete/", me.me_delete, name="me_delete"),
+    path("me/invitations/<int:membership_id>/", me.me_invitation, name="me_invitation"),
+    path("invitations/<str:token>/", invitations.invitation, name="invitation"),
+]

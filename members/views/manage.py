@@ -1,0 +1,296 @@
+"""The coordinator's manage area of an agency. Every view takes the agency resolved by
+``coordinator_required``, and fetches everything else through that agency, so an id from
+another agency answers 404."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from portal.exceptions import ApplicationError
+
+from .. import selectors, services
+from ..forms import AgencyProfileForm, CredentialForm, InviteForm, RoleForm, RosterImportForm
+from ..models import CredentialSource, MembershipState
+from ..permissions import coordinator_required
+from ..roster_import import parse_roster
+
+IMPORT_SESSION_KEY = "roster_import:{agency_id}"
+ROSTER_PAGE_SIZE = 50
+
+
+@coordinator_required
+def manage_home(request, agency):
+    return render(
+        request,
+        "members/manage/home.html",
+        {
+            "agency": agency,
+            "figures": selectors.agency_figures(agency=agency),
+            "request_count": selectors.join_requests(agency=agency).count(),
+            "invitation_count": selectors.open_invitations(agency=agency).count(),
+        },
+    )
+
+
+@coordinator_required
+def manage_profile(request, agency):
+    form = AgencyProfileForm(request.POST or None, request.FILES or None, instance=agency)
+    if request.method == "POST" and form.is_valid():
+        services.agency_update(agency=agency, fields=form.cleaned_data)
+        messages.success(request, _("The agency profile is saved."))
+        return redirect("members:manage_profile", slug=agency.slug)
+    return render(
+        request,
+        "members/manage/profile.html",
+        {"agency": agency, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_required
+def manage_staff(request, agency):
+    roster = selectors.roster(agency=agency, data=request.GET)
+    invalid = roster.is_bound and not roster.is_valid()
+    paginator = Paginator(roster.queryset.none() if invalid else roster.qs, ROSTER_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "members/manage/staff.html",
+        {
+            "agency": agency,
+            "filter": roster,
+            "members": page.object_list,
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+            "invitations": selectors.open_invitations(agency=agency),
+            "credential_form": CredentialForm(),
+        },
+        status=400 if invalid else 200,
+    )
+
+
+@coordinator_required
+def manage_invite(request, agency):
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.staff_invite(
+                agency=agency, invited_by=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("members:manage_staff", slug=agency.slug)
+    return render(
+        request,
+        "members/manage/invite.html",
+        {"agency": agency, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@coordinator_required
+def manage_invitation(request, agency, invitation_id: int):
+    """Resend or revoke an open invitation."""
+    invitation = selectors.agency_invitation(agency=agency, invitation_id=invitation_id)
+    if request.POST.get("action") == "revoke":
+        services.invitation_revoke(invitation=invitation)
+        messages.success(
+            request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email}
+        )
+    else:
+        services.staff_invite(
+            agency=agency,
+            email=invitation.email,
+            invited_by=request.user,
+            role=invitation.role,
+        )
+        messages.success(
+            request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
+        )
+    return redirect("members:manage_staff", slug=agency.slug)
+
+
+@coordinator_required
+def manage_requests(request, agency):
+    return render(
+        request,
+        "members/manage/requests.html",
+        {"agency": agency, "requests": selectors.join_requests(agency=agency)},
+    )
+
+
+@require_POST
+@coordinator_required
+def manage_request_decide(request, agency, membership_id: int):
+    membership = selectors.agency_member(
+        agency=agency, membership_id=membership_id, states=(MembershipState.REQUESTED,)
+    )
+    approve = request.POST.get("decision") == "approve"
+    name = membership.person.display_name
+    try:
+        services.membership_decide(membership=membership, approve=approve)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            (
+                _("%(name)s is now on the roster.")
+                if approve
+                else _("Request from %(name)s declined.")
+            )
+            % {"name": name},
+        )
+    return redirect("members:manage_requests", slug=agency.slug)
+
+
+@require_POST
+@coordinator_required
+def manage_member_role(request, agency, membership_id: int):
+    membership = selectors.agency_member(agency=agency, membership_id=membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+        return redirect("members:manage_staff", slug=agency.slug)
+    try:
+        services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.")
+            % {"name": membership.person.display_name, "role": form.cleaned_data["role"]},
+        )
+    return redirect("members:manage_staff", slug=agency.slug)
+
+
+@require_POST
+@coordinator_required
+def manage_member_remove(request, agency, membership_id: int):
+    membership = selectors.agency_member(agency=agency, membership_id=membership_id)
+    try:
+        services.membership_remove(membership=membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s was removed from the roster.") % {"name": membership.person.display_name},
+        )
+    return redirect("members:manage_staff", slug=agency.slug)
+
+
+@coordinator_required
+def manage_credential_add(request, agency, membership_id: int):
+    membership = selectors.agency_member(agency=agency, membership_id=membership_id)
+    form = CredentialForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.credential_record(
+                person=membership.person,
+                source=CredentialSource.COORDINATOR,
+                recorded_by=request.user,
+                **form.cleaned_data,
+            )
+        except ApplicationError as error:
+            form.add_error("earned_on", error.message)
+        else:
+            messages.success(
+                request,
+                _("Credential recorded for %(name)s.") % {"name": membership.person.display_name},
+            )
+            return redirect("members:manage_staff", slug=agency.slug)
+    return render(
+        request,
+        "members/manage/credential_form.html",
+        {"agency": agency, "membership": membership, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_required
+def manage_staff_export(request, agency):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{agency.slug}-roster.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["email", "display_name", "job_title", "discipline", "role", "member_since", "credentials"]
+    )
+    for membership in selectors.roster(agency=agency).qs:
+        person = membership.person
+        writer.writerow(
+            [
+                person.user.email,
+                person.display_name,
+                person.job_title,
+                person.discipline,
+                membership.role,
+                membership.created_at.date().isoformat(),
+                "; ".join(
+                    f"{c.level}/{c.model} {c.earned_on.isoformat()}"
+                    + ("" if c.verified else " (unverified)")
+                    for c in person.credentials.all()
+                ),
+            ]
+        )
+    return response
+
+
+@coordinator_required
+def manage_import(request, agency):
+    """Upload a CSV and see a preview; nothing is written until it is confirmed."""
+    form = RosterImportForm(request.POST or None, request.FILES or None)
+    preview = None
+    key = IMPORT_SESSION_KEY.format(agency_id=agency.pk)
+    if request.method == "POST" and form.is_valid():
+        preview = parse_roster(agency=agency, content=form.cleaned_data["file"].read())
+        if preview.is_valid:
+            request.session[key] = preview.as_data()
+        else:
+            request.session.pop(key, None)
+    status = 400 if form.errors or (preview and not preview.is_valid) else 200
+    return render(
+        request,
+        "members/manage/import.html",
+        {"agency": agency, "form": form, "preview": preview},
+        status=status,
+    )
+
+
+@require_POST
+@coordinator_required
+def manage_import_confirm(request, agency):
+    key = IMPORT_SESSION_KEY.format(agency_id=agency.pk)
+    rows = request.session.get(key)
+    if not rows:
+        messages.error(request, _("Nothing to import: upload the file again."))
+        return redirect("members:manage_import", slug=agency.slug)
+    try:
+        invitations = services.roster_import(agency=agency, rows=rows, invited_by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("members:manage_import", slug=agency.slug)
+    request.session.pop(key, None)
+    messages.success(
+        request,
+        ngettext(
+            "Imported %(n)d person: an invitation is on its way.",
+            "Imported %(n)d people: their invitations are on their way.",
+            len(invitations),
+        )
+        % {"n": len(invitations)},
+    )
+    return redirect("members:manage_staff", slug=agency.slug)

@@ -1,0 +1,106 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.exceptions import ApplicationError
+
+from .. import selectors, services
+from ..forms import DeleteAccountForm, PersonForm
+from ..models import Membership, MembershipState
+
+
+@login_required
+def me(request):
+    person = services.person_for_user(user=request.user)
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            try:
+                services.person_update(person=person, **form.cleaned_data)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("members:me")
+    else:
+        form = PersonForm(
+            initial={
+                "display_name": person.display_name,
+                "job_title": person.job_title,
+                "discipline": person.discipline,
+            }
+        )
+    return render(
+        request,
+        "members/me.html",
+        {
+            "person": person,
+            "form": form,
+            "memberships": selectors.my_memberships(person=person),
+            "credentials": selectors.my_credentials(person=person),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def me_export(request):
+    data = selectors.person_data_export(user=request.user)
+    data["exported_at"] = timezone.now().isoformat()
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-nmt-portal-data.json"'
+    return response
+
+
+@login_required
+def me_delete(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_delete(user=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("members:me")
+        logout(request)
+        messages.success(request, _("Your account and personal data have been deleted."))
+        return redirect("home")
+    return render(
+        request,
+        "members/me_delete.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def me_invitation(request, membership_id: int):
+    """Accept or decline an invitation shown on my page."""
+    membership = get_object_or_404(
+        Membership,
+        pk=membership_id,
+        person__user=request.user,
+        state=MembershipState.INVITED,
+    )
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.membership_respond_to_invitation(membership=membership, accept=accept)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Welcome to %(agency)s.") % {"agency": membership.agency.name}
+            if accept
+            else _("Invitation declined."),
+        )
+    return redirect("members:me")
