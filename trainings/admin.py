@@ -5,11 +5,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportModelAdmin
 
 from portal.forms import URL_FIELD_OVERRIDES
 
 from . import services
 from .models import Session, Training
+from .spreadsheets import TrainingResource
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -62,7 +64,8 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(ImportExportModelAdmin):
+    resource_classes = [TrainingResource]
     form = TrainingAdminForm
     list_display = [
         "title", "kind", "model", "first_session", "county", "format", "seats", "status_badge",

@@ -1,0 +1,90 @@
+"""CSV/XLSX import and export of trainings for curators (django-import-export).
+
+A training is matched by slug. Its sessions travel in one column, ``sessions``: each session as
+``start/end`` in ISO 8601 with the UTC offset, separated by ``;``, e.g.
+``2026-12-03T09:00:00-08:00/2026-12-03T16:00:00-08:00``. Imported trainings keep their status
+(new ones are drafts); publishing and cancelling stay admin actions. Saves go through
+``services.training_import_save``.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields, resources
+from import_export.widgets import ForeignKeyWidget
+
+from members.models import Agency
+
+from . import services
+from .models import Training
+
+
+def format_sessions(training: Training) -> str:
+    return "; ".join(
+        f"{timezone.localtime(s.starts_at).isoformat()}/{timezone.localtime(s.ends_at).isoformat()}"
+        for s in training.sessions.all()
+    )
+
+
+def parse_sessions(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
+    sessions = []
+    for part in filter(None, (piece.strip() for piece in (value or "").split(";"))):
+        try:
+            start_text, end_text = part.split("/")
+            start = dt.datetime.fromisoformat(start_text.strip())
+            end = dt.datetime.fromisoformat(end_text.strip())
+        except ValueError as exc:
+            raise ValidationError(
+                {"sessions": _("“%(part)s” is not start/end in ISO 8601.") % {"part": part}}
+            ) from exc
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start)
+        if timezone.is_naive(end):
+            end = timezone.make_aware(end)
+        if end <= start:
+            raise ValidationError({"sessions": _("Each session must end after it starts.")})
+        sessions.append((start, end))
+    if not sessions:
+        raise ValidationError({"sessions": _("A training needs at least one session.")})
+    return sessions
+
+
+class TrainingResource(resources.ModelResource):
+    host_agency = fields.Field(
+        attribute="host_agency",
+        column_name="host_agency",
+        widget=ForeignKeyWidget(Agency, field="slug"),
+    )
+    sessions = fields.Field(column_name="sessions", readonly=True)
+
+    class Meta:
+        model = Training
+        import_id_fields = ["slug"]
+        fields = [
+            "slug", "title", "kind", "model", "status", "summary", "description", "format",
+            "venue_name", "venue_address", "county", "capacity", "registration_opens_at",
+            "registration_closes_at", "host_agency", "contact_email", "prerequisites",
+            "sessions",
+        ]  # fmt: skip
+        # Status is exported for reading; it changes only through the admin actions.
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = False
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("host_agency").prefetch_related("sessions")
+
+    def dehydrate_sessions(self, training: Training) -> str:
+        return format_sessions(training)
+
+    def import_instance(self, instance, row, **kwargs):
+        status = instance.status if instance.pk else Training._meta.get_field("status").default
+        super().import_instance(instance, row, **kwargs)
+        instance.status = status
+        instance._imported_sessions = parse_sessions(row.get("sessions", ""))
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # A dry run (the preview) saves inside a transaction that import-export rolls back.
+        services.training_import_save(training=instance, sessions=instance._imported_sessions)
