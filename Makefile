@@ -30,8 +30,12 @@ run: seed ## Serve the portal with demo data on http://127.0.0.1:8000
 	@echo ""
 	@echo "  NMT Community of Practice Portal: http://$(HOST):$(PORT)/"
 	@echo "  Database: $${DATABASE_URL:-SQLite file db.sqlite3 (embedded default)}"
-	@echo "  Demo sign-ins (password nmt-demo-2026): admin@example.org (curator, /admin/),"
-	@echo "  coordinator@example.org, coordinator2@example.org, practitioner@example.org"
+	@echo "  Demo sign-ins, password nmt-demo-2026:"
+	@echo "    admin@example.org          superuser and curator (/admin/)"
+	@echo "    coordinator@example.org    coordinator of San Mateo County BHRS"
+	@echo "    practitioner@example.org   staff member of San Mateo County BHRS"
+	@echo "    coordinator2@example.org   coordinator of A Better Way"
+	@echo "  Emails (verification links, invitations) are printed below."
 	@echo ""
 	@$(VENV_PY) manage.py runserver $(HOST):$(PORT)
 
