@@ -8,6 +8,11 @@ from trainings.models import Format, Kind, Model, Session, Status, Training
 from trainings.services import training_sync_schedule
 
 
+def pacific(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """An aware datetime at this wall-clock time in the portal's zone (America/Los_Angeles)."""
+    return timezone.make_aware(dt.datetime(year, month, day, hour, minute))  # noqa: DTZ001 - made aware here.
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User

@@ -34,8 +34,26 @@ def training_sync_schedule(*, training: Training, bump_sequence: bool = True) ->
     return training
 
 
+# Kept by the services alone: an edited copy of a training never writes them back.
+_SERVICE_FIELDS = ("seats_taken", "sequence", "starts_at", "ends_at")
+
+
+@transaction.atomic
 def training_save(*, training: Training) -> Training:
-    """Save a training edited as a whole (the admin form). Sessions are synced separately."""
+    """Save a training edited as a whole (the admin form). Sessions are synced separately.
+
+    Capacity is checked against the seats confirmed now, under the training's row lock, and the
+    counters the services keep are taken from the locked row, not from the edited copy.
+    """
+    if training.pk is not None:
+        current = (
+            Training.objects.select_for_update()
+            .filter(pk=training.pk)
+            .values(*_SERVICE_FIELDS)
+            .first()
+        )
+        for name, value in (current or {}).items():
+            setattr(training, name, value)
     if training.capacity < training.seats_taken:
         raise TrainingError(
             _("Capacity cannot be lower than the %(n)d seats already confirmed.")
@@ -62,6 +80,8 @@ def training_create(
             raise TrainingError(_("Each session must end after it starts."))
     if not fields.get("slug"):
         fields["slug"] = _unique_slug(fields["title"])
+    elif fields["slug"] in RESERVED_SLUGS:
+        raise TrainingError(_("“%(slug)s” is reserved for a page of the portal.") % fields)
     training = Training.objects.create(**fields)
     Session.objects.bulk_create(
         Session(training=training, starts_at=start, ends_at=end) for start, end in sessions
@@ -107,17 +127,18 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
     sessions = list(training.sessions.order_by("starts_at"))
     if not sessions:
         raise TrainingError(_("This training has no sessions to copy."))
-    first = sessions[0].starts_at
-    weeks = 1
-    while first + dt.timedelta(weeks=weeks) < now + dt.timedelta(weeks=1):
-        weeks += 1
-    shift = dt.timedelta(weeks=weeks)
 
-    def moved(value: dt.datetime | None) -> dt.datetime | None:
+    def moved(value: dt.datetime | None, weeks: int) -> dt.datetime | None:
         if value is None:
             return None
-        local = timezone.localtime(value).replace(tzinfo=None) + shift
+        local = timezone.localtime(value).replace(tzinfo=None) + dt.timedelta(weeks=weeks)
         return timezone.make_aware(local)
+
+    # Compare the moved local time, not a UTC shift: across a DST change they differ by an hour.
+    first = sessions[0].starts_at
+    weeks = 1
+    while moved(first, weeks) < now + dt.timedelta(weeks=1):
+        weeks += 1
 
     copy = Training.objects.create(
         title=training.title,
@@ -132,8 +153,8 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
         county=training.county,
         online_url=training.online_url,
         capacity=training.capacity,
-        registration_opens_at=moved(training.registration_opens_at),
-        registration_closes_at=moved(training.registration_closes_at),
+        registration_opens_at=moved(training.registration_opens_at, weeks),
+        registration_closes_at=moved(training.registration_closes_at, weeks),
         host_agency=training.host_agency,
         contact_email=training.contact_email,
         prerequisites=training.prerequisites,
@@ -143,8 +164,8 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
         Session(
             training=copy,
             title=session.title,
-            starts_at=moved(session.starts_at),
-            ends_at=moved(session.ends_at),
+            starts_at=moved(session.starts_at, weeks),
+            ends_at=moved(session.ends_at, weeks),
         )
         for session in sessions
     )

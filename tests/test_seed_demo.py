@@ -1,0 +1,130 @@
+import re
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F, Min
+from django.utils import timezone
+
+from members.models import Agency, User
+from trainings.models import Format, Kind, Session, Status, Training
+
+pytestmark = pytest.mark.django_db
+
+DEMO_EMAILS = [
+    "admin@example.org",
+    "coordinator@example.org",
+    "coordinator2@example.org",
+    "practitioner@example.org",
+]
+
+
+def _seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def _snapshot() -> dict:
+    return {
+        "users": list(User.objects.order_by("email").values()),
+        "agencies": list(Agency.objects.order_by("slug").values()),
+        "trainings": list(Training.objects.order_by("slug").values()),
+        "sessions": list(
+            Session.objects.order_by("training__slug", "starts_at").values(
+                "training__slug", "starts_at", "ends_at", "title"
+            )
+        ),
+    }
+
+
+@pytest.fixture
+def seeded(settings):
+    settings.DEBUG = True
+    _seed()
+
+
+def test_seed_demo_creates_the_region_agencies_and_the_demo_sign_ins(seeded):
+    assert Agency.objects.count() == 12
+    assert Agency.objects.exclude(county="").count() == 12
+    assert set(DEMO_EMAILS) <= set(User.objects.values_list("email", flat=True))
+    admin = User.objects.get(email="admin@example.org")
+    assert admin.is_superuser
+    assert admin.is_staff
+    for email in DEMO_EMAILS:
+        assert User.objects.get(email=email).check_password("nmt-demo-2026")
+    assert not User.objects.get(email="practitioner@example.org").is_staff
+
+
+def test_seed_demo_creates_a_realistic_catalogue(seeded):
+    now = timezone.now()
+    trainings = Training.objects.all()
+    assert 55 <= trainings.count() <= 60
+    listed_upcoming = trainings.listed().upcoming()
+    assert listed_upcoming.count() >= 25
+    assert trainings.listed().past().count() >= 10
+    assert trainings.filter(status=Status.CANCELLED).count() == 1
+    assert trainings.filter(status=Status.DRAFT).exists()
+    assert {t.kind for t in listed_upcoming} == set(Kind.values)
+    assert {t.format for t in listed_upcoming} == set(Format.values)
+    assert {t.model for t in listed_upcoming} == {"nmt", "nme"}
+
+    phase_1 = listed_upcoming.filter(kind=Kind.PHASE_1).annotate(n=Count("sessions"))
+    assert phase_1.exists()
+    assert all(t.n > 1 for t in phase_1)
+    assert listed_upcoming.filter(kind=Kind.COMMUNITY_OF_PRACTICE).count() >= 6
+
+    open_now = listed_upcoming.published().filter(starts_at__gt=now)
+    nearly_full = [t for t in open_now if 0 < t.seats_left <= 2]
+    assert len(nearly_full) >= 2
+    assert any(t.seats_left == 0 for t in open_now)
+
+
+def test_seed_demo_trainings_are_consistent(seeded):
+    trainings = Training.objects.annotate(first=Min("sessions__starts_at"))
+    assert not trainings.filter(first__isnull=True).exists()
+    assert not trainings.exclude(starts_at=F("first")).exists()
+    assert not Training.objects.filter(seats_taken__gt=F("capacity")).exists()
+    assert not Training.objects.filter(registration_closes_at__gt=F("starts_at")).exists()
+    for training in Training.objects.filter(format=Format.ONLINE):
+        assert training.online_url.startswith("https://")
+        assert training.venue_name == training.venue_address == ""
+    for training in Training.objects.exclude(format=Format.ONLINE):
+        assert training.county
+        assert training.venue_address
+    assert not Training.objects.filter(host_agency__isnull=True).exists()
+    assert len(set(Training.objects.values_list("slug", flat=True))) == Training.objects.count()
+
+
+def test_seed_demo_run_again_changes_nothing(settings):
+    settings.DEBUG = True
+    first_output = _seed()
+    counts, before = _counts(), _snapshot()
+
+    second_output = _seed()
+
+    assert re.search(r"\b[1-9]\d* new trainings", first_output)
+    assert "0 new trainings" in second_output
+    assert _counts() == counts
+    assert _snapshot() == before
+
+
+def test_seed_demo_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="refuses to run with DEBUG off"):
+        _seed()
+    assert not User.objects.exists()
+    assert not Agency.objects.exists()
+    assert not Training.objects.exists()
+
+
+def test_seed_demo_runs_with_debug_off_when_forced(settings):
+    settings.DEBUG = False
+    _seed("--force")
+    assert User.objects.filter(email="admin@example.org").exists()
+    assert Training.objects.count() >= 55
