@@ -64,6 +64,28 @@ def training_save(*, training: Training) -> Training:
 
 
 @transaction.atomic
+def training_import_save(
+    *, training: Training, sessions: list[tuple[dt.datetime, dt.datetime]]
+) -> Training:
+    """Save a training from a curator's spreadsheet and replace its sessions with ``sessions``.
+
+    Session rows whose times are unchanged keep their ids, so calendar UIDs stay stable.
+    """
+    training = training_save(training=training)
+    existing = {(s.starts_at, s.ends_at): s for s in training.sessions.all()}
+    wanted = set(sessions)
+    training.sessions.exclude(
+        pk__in=[s.pk for key, s in existing.items() if key in wanted]
+    ).delete()
+    Session.objects.bulk_create(
+        Session(training=training, starts_at=start, ends_at=end)
+        for start, end in sessions
+        if (start, end) not in existing
+    )
+    return training_sync_schedule(training=training)
+
+
+@transaction.atomic
 def training_create(
     *,
     sessions: Iterable[tuple[dt.datetime, dt.datetime]],
