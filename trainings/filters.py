@@ -24,6 +24,16 @@ EARLIEST_DATE = dt.date(2000, 1, 1)
 LATEST_DATE = dt.date(2100, 12, 31)
 
 
+class FlagCheckbox(forms.CheckboxInput):
+    """A checkbox that also reads the URL forms ``0``/``false``/``off`` as unticked."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip().lower() in {"", "0", "false", "off", "no"}:
+            return False
+        return super().value_from_datadict(data, files, name)
+
+
 class TrainingFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -67,7 +77,7 @@ class TrainingFilter(django_filters.FilterSet):
         label=_("Until"), method="filter_start_before", widget=DATE_INPUT
     )
     open = django_filters.BooleanFilter(
-        label=_("Only with free seats"), method="filter_open", widget=forms.CheckboxInput
+        label=_("Only with free seats"), method="filter_open", widget=FlagCheckbox
     )
 
     class Meta:

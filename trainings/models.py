@@ -178,6 +178,9 @@ class Training(models.Model):
 
     @property
     def registration_deadline(self):
+        """Registration closes at its closing time, and at the latest when the training starts."""
+        if self.registration_closes_at and self.starts_at:
+            return min(self.registration_closes_at, self.starts_at)
         return self.registration_closes_at or self.starts_at
 
     def seats_state(self, *, now=None) -> SeatsState:

@@ -207,6 +207,14 @@ def test_open_unchecked_keeps_every_training():
     assert len(_results("kind=concepts")) == 2
 
 
+@pytest.mark.parametrize("value", ["0", "false", "off", ""])
+def test_open_with_a_false_value_keeps_full_trainings(value):
+    TrainingFactory()
+    full = TrainingFactory(capacity=1)
+    Training.objects.filter(pk=full.pk).update(seats_taken=1)
+    assert full in _results(f"open={value}")
+
+
 # --- what is listed ---------------------------------------------------------------------------
 
 

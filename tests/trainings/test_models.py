@@ -210,3 +210,13 @@ def test_querysets_chain():
     wanted = TrainingFactory(days_ahead=5)
     TrainingFactory(days_ahead=-5)
     assert list(Training.objects.listed().upcoming().with_free_seats()) == [wanted]
+
+
+def test_registration_closes_when_the_training_starts_even_if_closing_time_is_later():
+    now = timezone.now()
+    training = TrainingFactory(
+        sessions=[(now - dt.timedelta(hours=1), now + dt.timedelta(hours=5))],
+        registration_closes_at=now + dt.timedelta(days=2),
+    )
+    assert training.registration_deadline == training.starts_at
+    assert training.seats_state() == SeatsState.CLOSED

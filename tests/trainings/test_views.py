@@ -298,7 +298,7 @@ def test_other_dates_of_the_same_kind_are_offered(client):
     TrainingFactory(kind=Kind.COMMUNITY_OF_PRACTICE, model=Model.NMT, title="June circle")
     TrainingFactory(kind=Kind.PHASE_2, model=Model.NMT, title="Trainer days")
     page = _get(client, training.get_absolute_url())
-    assert "Other Community of practice dates" in page
+    assert "Other dates: Community of practice" in page
     assert "June circle" in page
     assert "Trainer days" not in page
 
