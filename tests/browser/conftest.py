@@ -13,6 +13,8 @@ What every test under tests/browser gets:
   and the tables are flushed afterwards.
 - A full-page screenshot of a failed test in ``test-results/<test id>/failure.png`` (the
   directory follows pytest-playwright's ``--output``; it is emptied at the start of each run).
+- ``other_page()``: a page in a fresh browser context, for a second person in the same test
+  (signed out, own cookies); screenshotted on failure too.
 - ``axe_check(page)``: runs axe-core on the page and fails on serious or critical violations.
 
 Playwright's sync API keeps an asyncio loop running on the main thread while it is started.
@@ -183,6 +185,36 @@ def page(page: Page, request: pytest.FixtureRequest, output_path: str) -> Iterat
         report.sections.append(("Screenshot on failure", f"could not be taken: {exc}"))
     else:
         report.sections.append(("Screenshot on failure", f"{path} (at {page.url})"))
+
+
+@pytest.fixture
+def other_page(
+    new_context: Callable[..., Any], request: pytest.FixtureRequest, output_path: str
+) -> Iterator[Callable[[], Page]]:
+    """``other_page()``: a page in a fresh browser context, i.e. another person, signed out.
+
+    Each call opens a new context (its own cookies), on ``live_server`` like ``page``. When the
+    test fails, each of these pages is screenshotted too, as ``failure-other-<n>.png``.
+    """
+    pages: list[Page] = []
+
+    def open_page() -> Page:
+        pages.append(new_context().new_page())
+        return pages[-1]
+
+    yield open_page
+    report = request.node.stash.get(_CALL_REPORT, None)
+    if report is None or not report.failed:
+        return
+    for number, other in enumerate(pages, start=1):
+        path = Path(output_path) / f"failure-other-{number}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            other.screenshot(path=path, full_page=True, timeout=10_000)
+        except PlaywrightError as exc:
+            report.sections.append((f"Screenshot of other page {number}", f"not taken: {exc}"))
+        else:
+            report.sections.append((f"Screenshot of other page {number}", f"{path} ({other.url})"))
 
 
 # --- Accessibility ----------------------------------------------------------------------------
