@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export import resources
@@ -158,8 +160,19 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["sent_at", "accepted_at", "invited_by"]
 
 
+class CredentialAdminForm(forms.ModelForm):
+    def clean_earned_on(self):
+        # The service refuses a future date too; checked here so the admin shows a message
+        # beside the field instead of failing in save_model.
+        earned_on = self.cleaned_data["earned_on"]
+        if earned_on and earned_on > timezone.localdate():
+            raise forms.ValidationError(_("The date earned cannot be in the future."))
+        return earned_on
+
+
 @admin.register(Credential)
 class CredentialAdmin(admin.ModelAdmin):
+    form = CredentialAdminForm
     list_display = ["person", "level", "model", "earned_on", "source", "verified"]
     list_filter = ["verified", "level", "model", "source"]
     search_fields = ["person__display_name", "person__user__email"]

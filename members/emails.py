@@ -1,27 +1,9 @@
-"""Email builders for members. Each renders `templates/emails/<name>{_subject.txt,.txt,.html}`.
-
-Services call ``send_after_commit`` so nothing is sent for a change that rolls back. (The email
-issue replaces the direct send with a durable outbox.)
-"""
+"""Email builders for members, rendered and queued by ``portal.notifications``."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
 
-
-def build(name: str, *, to: list[str], context: dict) -> EmailMultiAlternatives:
-    context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME, **context}
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"emails/{name}.txt", context)
-    html = render_to_string(f"emails/{name}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def send_after_commit(message: EmailMultiAlternatives) -> None:
-    transaction.on_commit(message.send)
+from portal.notifications import build
 
 
 def invitation(*, invitation, link: str) -> EmailMultiAlternatives:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import notifications
 from portal.exceptions import ApplicationError
 
 from . import emails
@@ -74,8 +75,13 @@ def account_delete(*, user: User) -> None:
     """Delete a person's account and personal data.
 
     Refused while they are the last coordinator of an agency, so no agency is left unmanaged.
-    (Registrations, when they exist, are anonymised rather than deleted.)
+    Their seats at trainings that have not started are cancelled (so the waitlist gets them);
+    their past registrations stay, anonymised (no person), so agencies' figures stay true.
     """
+    # Imported here: the registration services build on this module.
+    from trainings.models import Registration
+    from trainings.services import registration_cancel
+
     person = Person.objects.filter(user=user).first()
     if person:
         for membership in person.memberships.coordinators().select_related("agency"):
@@ -88,6 +94,11 @@ def account_delete(*, user: User) -> None:
                     )
                     % {"agency": agency.name}
                 )
+        upcoming = Registration.objects.active().filter(
+            person=person, training__starts_at__gt=timezone.now()
+        )
+        for registration in upcoming.select_related("training"):
+            registration_cancel(registration=registration, cancelled_by=user)
     Invitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True).delete()
     user.delete()
 
@@ -137,7 +148,10 @@ def membership_request(*, user: User, agency: Agency) -> Membership:
             raise MembershipError(_("You are already a member of %(a)s.") % {"a": agency.name})
         if membership.state == MembershipState.REQUESTED:
             raise MembershipError(_("Your request to join is already waiting for a coordinator."))
-        # Invited already: asking to join accepts the invitation.
+        # Invited already: asking to join accepts the invitation (which is then closed).
+        Invitation.objects.filter(
+            agency=agency, email__iexact=user.email, accepted_at__isnull=True
+        ).update(accepted_at=timezone.now())
         return _activate(membership)
     membership = Membership.objects.create(
         person=person, agency=agency, role=Role.STAFF, state=MembershipState.REQUESTED
@@ -148,7 +162,7 @@ def membership_request(*, user: User, agency: Agency) -> Membership:
         .values_list("person__user__email", flat=True)
     )
     if coordinator_emails:
-        emails.send_after_commit(
+        notifications.queue(
             emails.join_request(
                 membership=membership,
                 coordinator_emails=coordinator_emails,
@@ -168,11 +182,11 @@ def membership_decide(*, membership: Membership, approve: bool) -> Membership | 
     link = settings.SITE_URL + reverse("members:me")
     if approve:
         _activate(membership)
-        emails.send_after_commit(
+        notifications.queue(
             emails.join_decided(membership=membership, approved=True, link=link)
         )
         return membership
-    emails.send_after_commit(emails.join_decided(membership=membership, approved=False, link=link))
+    notifications.queue(emails.join_decided(membership=membership, approved=False, link=link))
     membership.delete()
     return None
 
@@ -296,7 +310,7 @@ def staff_invite(
         invitation.invited_by = invited_by
         invitation.role = role
         invitation.save(update_fields=["sent_at", "invited_by", "role"])
-    emails.send_after_commit(
+    notifications.queue(
         emails.invitation(invitation=invitation, link=invitation_link(invitation))
     )
     return invitation

@@ -8,7 +8,7 @@ from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
-    path("trainings/", include("trainings.urls")),
+    path("", include("trainings.urls")),
     path("", include("members.urls")),
     # The admin signs in through allauth (rate limits, two-factor), never its own form.
     path("admin/login/", views.admin_login, name="admin_login"),

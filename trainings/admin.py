@@ -1,16 +1,24 @@
+import csv
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
-from . import services
-from .models import Session, Training
+from . import selectors, services
+from .models import Attendance, Registration, RegistrationStatus, Session, Training
 from .spreadsheets import TrainingResource
 
 
@@ -56,6 +64,25 @@ class TrainingAdminForm(forms.ModelForm):
         return capacity
 
 
+class RegistrationInline(admin.TabularInline):
+    """Who is registered, read-only: seats change only through the services (roster page,
+    registration actions), never by editing rows."""
+
+    model = Registration
+    extra = 0
+    can_delete = False
+    fields = ["person", "agency", "status", "arrived_at", "attendance", "cancelled_at"]
+    readonly_fields = fields
+    ordering = ["status", "arrived_at", "pk"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person", "agency")
+
+
 class SessionInline(admin.TabularInline):
     model = Session
     extra = 1
@@ -69,6 +96,7 @@ class TrainingAdmin(ImportExportModelAdmin):
     form = TrainingAdminForm
     list_display = [
         "title", "kind", "model", "first_session", "county", "format", "seats", "status_badge",
+        "roster_link",
     ]  # fmt: skip
     list_filter = [WhenFilter, "kind", "model", "status", "county", "format"]
     list_select_related = ["host_agency"]
@@ -84,7 +112,7 @@ class TrainingAdmin(ImportExportModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [SessionInline]
+    inlines = [SessionInline, RegistrationInline]
     actions = ["publish", "cancel", "duplicate"]
     formfield_overrides = URL_FIELD_OVERRIDES
     fieldsets = (
@@ -98,6 +126,8 @@ class TrainingAdmin(ImportExportModelAdmin):
                     "seats_taken",
                     "registration_opens_at",
                     "registration_closes_at",
+                    "required_level",
+                    "agency_seat_cap",
                     "prerequisites",
                 )
             },
@@ -134,8 +164,101 @@ class TrainingAdmin(ImportExportModelAdmin):
             '<strong style="color:{}">{}</strong>', colours[obj.status], obj.get_status_display()
         )
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A rule broken at save time (seats confirmed meanwhile, a busy lock) becomes a message,
+        # and the whole save rolls back.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
         services.training_save(training=obj)
+
+    # --- Roster page ------------------------------------------------------------------------
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:training_id>/roster/",
+                self.admin_site.admin_view(self.roster_view),
+                name="trainings_training_roster",
+            ),
+            path(
+                "<int:training_id>/roster/sign-in.csv",
+                self.admin_site.admin_view(self.sign_in_sheet),
+                name="trainings_training_sign_in_sheet",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    @admin.display(description=_("roster"))
+    def roster_link(self, obj):
+        url = reverse("admin:trainings_training_roster", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Roster"))
+
+    def roster_view(self, request, training_id: int):
+        training = get_object_or_404(Training, pk=training_id)
+        if not self.has_change_permission(request, training):
+            raise PermissionDenied
+        registrations = list(selectors.training_roster(training=training))
+        if request.method == "POST":
+            changed = 0
+            for registration in registrations:
+                value = request.POST.get(f"attendance-{registration.pk}")
+                if value is None or value == registration.attendance:
+                    continue
+                try:
+                    services.registration_mark_attendance(
+                        registration=registration, attendance=value, marked_by=request.user
+                    )
+                except ApplicationError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    changed += 1
+            self.message_user(
+                request,
+                ngettext(
+                    "Attendance saved for %d person.", "Attendance saved for %d people.", changed
+                )
+                % changed,
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Roster: %(title)s") % {"title": training.title},
+            "training": training,
+            "registrations": registrations,
+            "attendance_choices": Attendance.choices,
+        }
+        return TemplateResponse(request, "admin/trainings/roster.html", context)
+
+    def sign_in_sheet(self, request, training_id: int):
+        training = get_object_or_404(Training, pk=training_id)
+        if not self.has_view_permission(request, training):
+            raise PermissionDenied
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{training.slug}-sign-in.csv"'
+        writer = csv.writer(response)
+        sessions = list(training.sessions.order_by("starts_at"))
+        writer.writerow(
+            ["name", "email", "agency"]
+            + [f"{timezone.localtime(s.starts_at):%Y-%m-%d} signature" for s in sessions]
+        )
+        for registration in selectors.training_roster(training=training).confirmed():
+            person = registration.person
+            writer.writerow(
+                [
+                    person.display_name if person else "",
+                    person.user.email if person else "",
+                    registration.agency.name if registration.agency else "",
+                ]
+                + [""] * len(sessions)
+            )
+        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -146,7 +269,7 @@ class TrainingAdmin(ImportExportModelAdmin):
         for training in queryset:
             try:
                 service(training=training)
-            except services.TrainingError as error:
+            except ApplicationError as error:
                 self.message_user(request, f"{training}: {error.message}", messages.ERROR)
             else:
                 done += 1
@@ -185,4 +308,42 @@ class TrainingAdmin(ImportExportModelAdmin):
                 )
                 % n
             ),
+        )
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    """Registrations are read here and cancelled through the service; seats never change by
+    editing a row."""
+
+    list_display = ["person", "training", "agency", "status", "arrived_at", "attendance"]
+    list_filter = ["status", "attendance", "training__kind"]
+    search_fields = ["person__display_name", "person__user__email", "training__title"]
+    list_select_related = ["person", "training", "agency"]
+    readonly_fields = [
+        "training", "person", "agency", "registered_by", "status", "arrived_at", "confirmed_at",
+        "cancelled_at", "cancelled_by", "attendance", "created_at", "updated_at",
+    ]  # fmt: skip
+    actions = ["cancel_registrations"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Cancel selected registrations (frees seats for the waitlist)"))
+    def cancel_registrations(self, request, queryset):
+        done = 0
+        for registration in queryset.exclude(status=RegistrationStatus.CANCELLED):
+            try:
+                services.registration_cancel(registration=registration, cancelled_by=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{registration}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("Cancelled %d registration.", "Cancelled %d registrations.", done) % done,
+            messages.SUCCESS,
         )

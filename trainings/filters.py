@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import County
 
-from .models import Format, Kind, Model, Training
+from .models import Format, Kind, Model, RegistrationStatus, Training
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -107,3 +107,34 @@ class TrainingFilter(django_filters.FilterSet):
 
     def filter_open(self, queryset, name, value):
         return queryset.with_free_seats() if value else queryset
+
+
+class AgencyRegistrationFilter(django_filters.FilterSet):
+    """Filters of a coordinator's registrations page: a training of theirs, a status, when."""
+
+    training = django_filters.ModelChoiceFilter(
+        label=_("Training"), queryset=Training.objects.none(), empty_label=_("Any training")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=RegistrationStatus.choices, empty_label=_("Any status")
+    )
+    when = django_filters.ChoiceFilter(
+        label=_("When"),
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past")), ("all", _("Upcoming and past"))],
+        empty_label=None,
+        method="filter_when",
+    )
+
+    def __init__(self, *args, agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["training"].queryset = (
+            Training.objects.filter(registrations__agency=agency).distinct().order_by("-starts_at")
+        )
+
+    def filter_when(self, queryset, name, value):
+        now = timezone.now()
+        if value == "past":
+            return queryset.filter(training__ends_at__lt=now)
+        if value == "all":
+            return queryset
+        return queryset.filter(training__ends_at__gte=now)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -5,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import County
+from members.models import County, CredentialLevel
 
 # Paths under /trainings/ that a training's slug must not shadow.
 RESERVED_SLUGS = frozenset({"calendar", "past", "feed"})
@@ -124,6 +125,22 @@ class Training(models.Model):
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
     prerequisites = models.TextField(_("prerequisites"), blank=True)
+    required_level = models.CharField(
+        _("required credential"),
+        max_length=16,
+        choices=CredentialLevel.choices,
+        blank=True,
+        help_text=_(
+            "People must hold this credential (or a higher one) to register. Phase II / "
+            "Train-the-Trainer trainings require Phase I when this is left empty."
+        ),
+    )
+    agency_seat_cap = models.PositiveIntegerField(
+        _("seats per agency"),
+        null=True,
+        blank=True,
+        help_text=_("Optional: the most seats (confirmed or waitlisted) one agency may take."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
@@ -167,6 +184,23 @@ class Training(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("trainings:detail", kwargs={"slug": self.slug})
+
+    @property
+    def effective_required_level(self) -> str:
+        """The credential needed to register; Phase II requires Phase I by default."""
+        if self.required_level:
+            return self.required_level
+        if self.kind == Kind.PHASE_2:
+            return CredentialLevel.PHASE_1
+        return ""
+
+    def get_effective_required_level_display(self) -> str:
+        level = self.effective_required_level
+        return str(dict(CredentialLevel.choices).get(level, "")) if level else ""
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at is not None and self.starts_at <= timezone.now()
 
     @property
     def is_online_only(self) -> bool:
@@ -230,3 +264,107 @@ class Session(models.Model):
     def uid(self) -> str:
         """A calendar UID that never changes for this session."""
         return f"training-session-{self.pk}@nmt-cop-portal"
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+class Attendance(models.TextChoices):
+    ATTENDED = "attended", _("Attended")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def confirmed(self):
+        return self.filter(status=RegistrationStatus.CONFIRMED)
+
+    def waitlisted(self):
+        return self.filter(status=RegistrationStatus.WAITLISTED)
+
+    def in_arrival_order(self):
+        return self.order_by("arrived_at", "pk")
+
+
+class Registration(models.Model):
+    """A person's seat (or place on the waitlist) at a training.
+
+    Seats change only in ``trainings.services.registration``, under a row lock on the training;
+    ``Training.seats_taken`` counts the confirmed ones.
+    """
+
+    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="registrations")
+    # Null once the person deleted their account: the row stays, anonymised, so figures hold.
+    person = models.ForeignKey(
+        "members.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    agency = models.ForeignKey(
+        "members.Agency",
+        verbose_name=_("for agency"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
+    # Order of arrival: the waitlist is served by (arrived_at, id). A substitute inherits it.
+    arrived_at = models.DateTimeField(_("arrived"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attendance = models.CharField(
+        _("attendance"), max_length=16, choices=Attendance.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["arrived_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "person"],
+                condition=Q(status__in=["confirmed", "waitlisted"]),
+                name="registration_one_active_per_person",
+                violation_error_message=_("This person is already registered."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cancelled") | Q(cancelled_at__isnull=True),
+                name="registration_cancelled_at_only_when_cancelled",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["training", "status", "arrived_at"], name="registration_queue_idx"
+            ),
+            models.Index(fields=["agency", "status"], name="registration_agency_idx"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.person.display_name if self.person else _("(deleted account)")
+        return f"{who} — {self.training} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES

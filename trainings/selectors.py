@@ -1,11 +1,19 @@
 """Reads for the catalogue pages: each returns a queryset with everything its page needs."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .filters import TrainingFilter
-from .models import Session, Status, Training
+from members.models import Agency, Membership, MembershipState, Person, Role
+
+from .filters import AgencyRegistrationFilter, TrainingFilter
+from .models import Registration, RegistrationStatus, Session, Status, Training
+from .services.registration import eligibility_reason, registration_closed_reason
 
 # The public feed carries at most this many trainings (the soonest), whatever the filters.
 FEED_LIMIT = 500
@@ -69,4 +77,144 @@ def sessions_between(*, start: dt.datetime, end: dt.datetime) -> QuerySet[Sessio
         )
         .select_related("training", "training__host_agency")
         .order_by("starts_at", "pk")
+    )
+
+
+# --- Registrations ----------------------------------------------------------------------------
+
+
+@dataclass
+class ViewerState:
+    """What the training page offers the person looking at it."""
+
+    state: str  # anonymous, register, registered, waitlisted, join_waitlist, closed, not_eligible
+    registration: Registration | None = None
+    position: int | None = None
+    reason: str = ""
+    agencies: list[Agency] = field(default_factory=list)  # where the seat may be taken for
+    coordinated: list[Agency] = field(default_factory=list)  # agencies whose staff they register
+
+
+def waitlist_position(registration: Registration) -> int:
+    return (
+        Registration.objects.waitlisted()
+        .filter(training_id=registration.training_id)
+        .filter(
+            Q(arrived_at__lt=registration.arrived_at)
+            | Q(arrived_at=registration.arrived_at, pk__lte=registration.pk)
+        )
+        .count()
+    )
+
+
+def viewer_state(*, user, training: Training, now: dt.datetime | None = None) -> ViewerState:
+    now = now or timezone.now()
+    if not user.is_authenticated:
+        closed = registration_closed_reason(training, now=now)
+        return ViewerState("closed" if closed else "anonymous", reason=closed)
+    person = Person.objects.filter(user=user).first()
+    memberships = (
+        list(
+            Membership.objects.filter(person=person, state=MembershipState.ACTIVE)
+            .select_related("agency")
+            .order_by("agency__name")
+        )
+        if person
+        else []
+    )
+    agencies = [m.agency for m in memberships]
+    coordinated = [m.agency for m in memberships if m.role == Role.COORDINATOR]
+    registration = (
+        Registration.objects.active().filter(training=training, person=person).first()
+        if person
+        else None
+    )
+    if registration and registration.status == RegistrationStatus.CONFIRMED:
+        return ViewerState("registered", registration, agencies=agencies, coordinated=coordinated)
+    if registration:
+        return ViewerState(
+            "waitlisted",
+            registration,
+            position=waitlist_position(registration),
+            agencies=agencies,
+            coordinated=coordinated,
+        )
+    closed = registration_closed_reason(training, now=now)
+    if closed:
+        return ViewerState("closed", reason=closed, coordinated=coordinated)
+    reason = eligibility_reason(training, person) if person else ""
+    if reason:
+        return ViewerState("not_eligible", reason=reason, coordinated=coordinated)
+    state = "register" if training.seats_taken < training.capacity else "join_waitlist"
+    return ViewerState(state, agencies=agencies, coordinated=coordinated)
+
+
+def my_registrations(*, user, now: dt.datetime | None = None) -> dict[str, list[Registration]]:
+    """A person's registrations, upcoming (soonest first) and past (latest first)."""
+    now = now or timezone.now()
+    registrations = list(
+        Registration.objects.filter(person__user=user)
+        .select_related("training", "agency")
+        .prefetch_related(
+            Prefetch("training__sessions", queryset=Session.objects.order_by("starts_at"))
+        )
+        .order_by("training__starts_at", "pk")
+    )
+    upcoming = [r for r in registrations if r.training.ends_at and r.training.ends_at >= now]
+    past = [r for r in registrations if not (r.training.ends_at and r.training.ends_at >= now)]
+    past.reverse()
+    return {"upcoming": upcoming, "past": past}
+
+
+def agency_registrations(*, agency: Agency, data=None) -> AgencyRegistrationFilter:
+    queryset = (
+        Registration.objects.filter(agency=agency)
+        .select_related("training", "person__user", "registered_by")
+        .order_by("training__starts_at", "training_id", "status", "arrived_at", "pk")
+    )
+    data = data.copy() if data is not None else QueryDict(mutable=True)
+    data.setdefault("when", "upcoming")  # what coordinators come for
+    return AgencyRegistrationFilter(data, queryset=queryset, agency=agency)
+
+
+def batch_candidates(*, agency: Agency, training: Training) -> list[dict]:
+    """The agency's active staff for the batch form, each with why they can't be picked."""
+    memberships = list(
+        Membership.objects.filter(agency=agency, state=MembershipState.ACTIVE)
+        .select_related("person__user")
+        .prefetch_related("person__credentials")
+        .order_by("person__display_name", "pk")
+    )
+    active = dict(
+        Registration.objects.active()
+        .filter(training=training, person__in=[m.person for m in memberships])
+        .values_list("person_id", "status")
+    )
+    candidates = []
+    for membership in memberships:
+        person = membership.person
+        reason = ""
+        if person.pk in active:
+            reason = (
+                _("Already registered.")
+                if active[person.pk] == RegistrationStatus.CONFIRMED
+                else _("Already on the waitlist.")
+            )
+        else:
+            held = [(c.level, c.model) for c in person.credentials.all()]
+            reason = eligibility_reason(training, person, credentials=held)
+        candidates.append({"person": person, "reason": reason})
+    return candidates
+
+
+def registrable_training(*, slug: str) -> Training:
+    return get_object_or_404(Training.objects.published(), slug=slug)
+
+
+def training_roster(*, training: Training) -> QuerySet[Registration]:
+    """Everyone registered for a training, confirmed first, then the waitlist, in arrival order."""
+    return (
+        training.registrations.active()
+        .select_related("person__user", "agency")
+        .order_by("status", "arrived_at", "pk")
     )

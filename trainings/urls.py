@@ -1,14 +1,46 @@
 from django.urls import path
 
-from . import views
+from .views import catalogue, manage, registration
 
 app_name = "trainings"
 
 urlpatterns = [
-    path("", views.TrainingListView.as_view(), name="list"),
-    path("calendar/", views.calendar_view, name="calendar"),
-    path("past/", views.TrainingArchiveView.as_view(), name="past"),
-    path("feed.ics", views.feed_ics, name="feed"),
-    path("<slug:slug>/", views.TrainingDetailView.as_view(), name="detail"),
-    path("<slug:slug>/calendar.ics", views.training_ics, name="ics"),
+    path("trainings/", catalogue.TrainingListView.as_view(), name="list"),
+    path("trainings/calendar/", catalogue.calendar_view, name="calendar"),
+    path("trainings/past/", catalogue.TrainingArchiveView.as_view(), name="past"),
+    path("trainings/feed.ics", catalogue.feed_ics, name="feed"),
+    path("trainings/<slug:slug>/", catalogue.TrainingDetailView.as_view(), name="detail"),
+    path("trainings/<slug:slug>/calendar.ics", catalogue.training_ics, name="ics"),
+    path("trainings/<slug:slug>/register/", registration.training_register, name="register"),
+    path("me/trainings/", registration.my_trainings, name="my_trainings"),
+    path(
+        "me/trainings/<int:registration_id>/cancel/",
+        registration.my_registration_cancel,
+        name="my_registration_cancel",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/registrations/",
+        manage.agency_registrations,
+        name="agency_registrations",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/registrations/export.csv",
+        manage.agency_registrations_csv,
+        name="agency_registrations_csv",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/registrations/new/<slug:training_slug>/",
+        manage.agency_register_staff,
+        name="agency_register_staff",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/registrations/<int:registration_id>/cancel/",
+        manage.agency_registration_cancel,
+        name="agency_registration_cancel",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/registrations/<int:registration_id>/substitute/",
+        manage.agency_registration_substitute,
+        name="agency_registration_substitute",
+    ),
 ]

@@ -110,15 +110,19 @@ def manage_invitation(request, agency, invitation_id: int):
             request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email}
         )
     else:
-        services.staff_invite(
-            agency=agency,
-            email=invitation.email,
-            invited_by=request.user,
-            role=invitation.role,
-        )
-        messages.success(
-            request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
-        )
+        try:
+            services.staff_invite(
+                agency=agency,
+                email=invitation.email,
+                invited_by=request.user,
+                role=invitation.role,
+            )
+        except ApplicationError as error:  # e.g. they joined meanwhile
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
+            )
     return redirect("members:manage_staff", slug=agency.slug)
 
 

@@ -64,6 +64,13 @@ def _form_data(training: Training | None, sessions, **overrides) -> dict:
         "sessions-INITIAL_FORMS": str(len(initial)),
         "sessions-MIN_NUM_FORMS": "1",
         "sessions-MAX_NUM_FORMS": "1000",
+        # The read-only registrations inline still posts its management form.
+        "registrations-TOTAL_FORMS": str(training.registrations.count() if training else 0),
+        "registrations-INITIAL_FORMS": str(training.registrations.count() if training else 0),
+        "registrations-MIN_NUM_FORMS": "0",
+        "registrations-MAX_NUM_FORMS": "1000",
+        "required_level": "",
+        "agency_seat_cap": "",
         "_save": "Save",
     }
     for index, (session, start, end) in enumerate(sessions):

@@ -12,10 +12,12 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from members import services as member_services
 from members.models import (
+    LEVEL_ORDER,
     Agency,
     AgencyKind,
     County,
@@ -30,7 +32,15 @@ from members.models import (
     User,
 )
 from trainings import services
-from trainings.models import Format, Kind, Model, Status, Training
+from trainings.models import (
+    Format,
+    Kind,
+    Model,
+    Registration,
+    RegistrationStatus,
+    Status,
+    Training,
+)
 
 DEMO_PASSWORD = "nmt-demo-2026"
 DEMO_USERS = [
@@ -298,9 +308,9 @@ def build_plans(today: dt.date) -> list[Plan]:
         model = Model.NME if "Classroom" in title else Model.NMT
         capacity = rng.choice([25, 30, 40, 50])
         seats = rng.randint(0, capacity - 3)
-        if index in (12, 15):
+        if index in (9, 12):
             seats = capacity - rng.randint(1, 2)  # nearly full
-        if index == 14:
+        if index in (10, 14):
             seats = capacity  # full: waitlist open
         plans.append(
             Plan(
@@ -373,6 +383,7 @@ class Command(BaseCommand):
         agencies = self._agencies()
         people = self._rosters(timezone.localdate())
         trainings = self._trainings(timezone.localdate())
+        self._demo_registrations()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} new sign-ins, {agencies} new agencies, "
@@ -522,9 +533,93 @@ class Command(BaseCommand):
         Credential.objects.bulk_create(credentials)
         return len(people)
 
+    def _registrations(self, training, plan, rng, pool, today) -> None:
+        """Real registrations behind the seat counts: confirmed people (eligible ones) and, for
+        full trainings, a short waitlist. Past trainings get attendance marked. The counter is
+        set to the number of confirmed rows, as the services keep it."""
+        required = training.effective_required_level
+        accepted = (
+            {str(level) for level in LEVEL_ORDER[LEVEL_ORDER.index(required) :]}
+            if required
+            else None
+        )
+        eligible = [
+            entry
+            for entry in pool
+            if accepted is None
+            or any(lvl in accepted and mdl == training.model for lvl, mdl in entry[2])
+        ]
+        if training.registration_opens_at and training.registration_opens_at > timezone.now():
+            return  # Registration has not opened yet: no one holds a seat.
+        waitlisted = 3 if plan.seats_taken >= plan.capacity else 0
+        chosen = rng.sample(eligible, min(len(eligible), plan.seats_taken + waitlisted))
+        confirmed = chosen[: plan.seats_taken]
+        first = training.starts_at
+        past = training.ends_at < timezone.now()
+        rows = []
+        for index, (person, agency, _held) in enumerate(chosen):
+            arrived = first - dt.timedelta(days=30, minutes=-index * 7)
+            is_confirmed = index < len(confirmed)
+            rows.append(
+                Registration(
+                    training=training,
+                    person=person,
+                    agency=agency,
+                    registered_by=person.user,
+                    status=RegistrationStatus.CONFIRMED
+                    if is_confirmed
+                    else RegistrationStatus.WAITLISTED,
+                    arrived_at=arrived,
+                    confirmed_at=arrived if is_confirmed else None,
+                    attendance=rng.choices(["attended", "absent", "excused"], [88, 7, 5])[0]
+                    if past and is_confirmed
+                    else "",
+                )
+            )
+        Registration.objects.bulk_create(rows)
+        Training.objects.filter(pk=training.pk).update(seats_taken=len(confirmed))
+        training.seats_taken = len(confirmed)
+
+    def _demo_registrations(self) -> None:
+        """The practitioner holds a seat at an upcoming concepts training."""
+        person = Person.objects.get(user__email="practitioner@example.org")
+        if Registration.objects.filter(person=person).exists():
+            return
+        training = (
+            Training.objects.published()
+            .upcoming()
+            .filter(kind=Kind.CONCEPTS, seats_taken__lt=F("capacity"), starts_at__gt=timezone.now())
+            .order_by("starts_at")
+            .first()
+        )
+        if training is None:
+            return
+        agency = Agency.objects.get(slug="san-mateo-county-bhrs")
+        Registration.objects.create(
+            training=training,
+            person=person,
+            agency=agency,
+            registered_by=person.user,
+            status=RegistrationStatus.CONFIRMED,
+            confirmed_at=timezone.now(),
+        )
+        Training.objects.filter(pk=training.pk).update(seats_taken=F("seats_taken") + 1)
+
     def _trainings(self, today: dt.date) -> int:
         existing = set(Training.objects.values_list("slug", flat=True))
         agencies = {agency.slug: agency for agency in Agency.objects.all()}
+        rng = random.Random(60)
+        # Roster members who can take seats, with their agency and credentials.
+        pool = [
+            (m.person, m.agency, {(c.level, c.model) for c in m.person.credentials.all()})
+            for m in Membership.objects.filter(
+                state=MembershipState.ACTIVE, person__user__email__endswith=".example.org"
+            )
+            .exclude(person__user__email__in=[email for email, *_rest in DEMO_USERS])
+            .select_related("person", "agency")
+            .prefetch_related("person__credentials")
+            .order_by("pk")
+        ]
         created = 0
         for plan in build_plans(today):
             if plan.slug in existing:
@@ -557,11 +652,12 @@ class Command(BaseCommand):
                 contact_email="trainings@example.org",
                 prerequisites=plan.prerequisites,
             )
-            # Demo figures until registrations exist: the confirmed-seat counter directly.
-            Training.objects.filter(pk=training.pk).update(seats_taken=plan.seats_taken)
             if plan.status in (Status.PUBLISHED, Status.CANCELLED):
                 services.training_publish(training=training)
             if plan.status == Status.CANCELLED:
                 services.training_cancel(training=training)
+            if plan.status != Status.DRAFT:
+                # After the status changes, so seeding sends no email.
+                self._registrations(training, plan, rng, pool, today)
             created += 1
         return created

@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import ApplicationError
 
-from .models import RESERVED_SLUGS, Session, Status, Training
+from .. import emails
+from ..models import RESERVED_SLUGS, Session, Status, Training
+from .registration import lock_trainings, promote_waitlist
 
 
 class TrainingError(ApplicationError):
@@ -42,24 +44,24 @@ _SERVICE_FIELDS = ("seats_taken", "sequence", "starts_at", "ends_at")
 def training_save(*, training: Training) -> Training:
     """Save a training edited as a whole (the admin form). Sessions are synced separately.
 
-    Capacity is checked against the seats confirmed now, under the training's row lock, and the
-    counters the services keep are taken from the locked row, not from the edited copy.
+    Capacity is checked against the seats confirmed now, under the training's row lock (the lock
+    every seat change takes), and the counters the services keep are taken from the locked row,
+    not from the edited copy. A raised capacity promotes the waitlist.
     """
-    if training.pk is not None:
-        current = (
-            Training.objects.select_for_update()
-            .filter(pk=training.pk)
-            .values(*_SERVICE_FIELDS)
-            .first()
-        )
-        for name, value in (current or {}).items():
-            setattr(training, name, value)
+    existed = training.pk is not None
+    if existed:
+        current = lock_trainings([training.pk])[training.pk]
+        for name in _SERVICE_FIELDS:
+            setattr(training, name, getattr(current, name))
     if training.capacity < training.seats_taken:
         raise TrainingError(
             _("Capacity cannot be lower than the %(n)d seats already confirmed.")
             % {"n": training.seats_taken}
         )
     training.save()
+    if existed:
+        # A raised capacity frees seats: the waitlist gets them at once, in order.
+        promote_waitlist(training, now=timezone.now())
     return training
 
 
@@ -128,12 +130,15 @@ def training_publish(*, training: Training) -> Training:
 
 @transaction.atomic
 def training_cancel(*, training: Training) -> Training:
-    training = Training.objects.select_for_update().get(pk=training.pk)
+    """Cancel a training; everyone registered (confirmed or waitlisted) is emailed."""
+    training = lock_trainings([training.pk])[training.pk]
     if training.status == Status.CANCELLED:
         return training
     training.status = Status.CANCELLED
     training.sequence += 1
     training.save(update_fields=["status", "sequence", "updated_at"])
+    for registration in training.registrations.active().select_related("person__user"):
+        emails.queue_training_cancelled(registration=registration)
     return training
 
 

@@ -4,9 +4,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from . import ics, selectors
-from .calendar import MonthForm, month_grid, place_sessions
-from .structured_data import event_jsonld
+from .. import ics, selectors
+from ..calendar import MonthForm, month_grid, place_sessions
+from ..structured_data import event_jsonld
 
 
 class FilteredTrainingList(ListView):
@@ -66,6 +66,7 @@ class TrainingDetailView(DetailView):
         context["sessions"] = list(training.sessions.all())
         context["other_dates"] = selectors.training_other_dates(training=training)
         context["jsonld"] = event_jsonld(training) if training.starts_at else ""
+        context["viewer"] = selectors.viewer_state(user=self.request.user, training=training)
         return context
 
 

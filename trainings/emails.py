@@ -1,0 +1,82 @@
+"""Emails about registrations, built and queued through ``portal.notifications``.
+
+Each ``queue_*`` builds the message now (inside the transaction that causes it) and sends it
+after commit. Registrations of deleted accounts (no person) get no email.
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import notifications
+
+from . import ics
+from .models import Registration
+
+
+def _context(registration: Registration) -> dict:
+    training = registration.training
+    return {
+        "registration": registration,
+        "training": training,
+        "person": registration.person,
+        "sessions": list(training.sessions.order_by("starts_at")),
+        "training_url": settings.SITE_URL + training.get_absolute_url(),
+        "my_trainings_url": settings.SITE_URL + reverse("trainings:my_trainings"),
+    }
+
+
+def _send(name: str, registration: Registration, *, extra=None, attachments=()) -> None:
+    if registration.person is None:
+        return
+    context = {**_context(registration), **(extra or {})}
+    notifications.queue(
+        notifications.build(
+            name,
+            to=[registration.person.user.email],
+            context=context,
+            attachments=list(attachments),
+        )
+    )
+
+
+def _ics_attachment(registration: Registration):
+    training = registration.training
+    body = ics.build_calendar([training], name=training.title)
+    return (f"{training.slug}.ics", body, "text/calendar")
+
+
+def queue_confirmation(*, registration: Registration) -> None:
+    _send("registration_confirmed", registration, attachments=[_ics_attachment(registration)])
+
+
+def queue_waitlisted(*, registration: Registration) -> None:
+    position = (
+        Registration.objects.waitlisted()
+        .filter(training_id=registration.training_id)
+        .filter(arrived_at__lte=registration.arrived_at)
+        .count()
+    )
+    _send("registration_waitlisted", registration, extra={"position": position})
+
+
+def queue_promoted(*, registration: Registration) -> None:
+    _send("registration_promoted", registration, attachments=[_ics_attachment(registration)])
+
+
+def queue_cancelled(*, registration: Registration) -> None:
+    by = registration.cancelled_by
+    by_self = by is not None and registration.person and by.pk == registration.person.user_id
+    by_name = ""
+    if by is not None and not by_self:
+        person = getattr(by, "person", None)
+        by_name = person.display_name if person else by.email
+    _send(
+        "registration_cancelled",
+        registration,
+        extra={"by_self": by_self, "by_name": by_name, "when": timezone.now()},
+    )
+
+
+def queue_training_cancelled(*, registration: Registration) -> None:
+    _send("training_cancelled", registration)

@@ -1,0 +1,387 @@
+"""Registrations, seats and the waitlist.
+
+Every path that changes seats (self-registration, coordinator batches, cancellation, promotion,
+substitution and capacity edits) first locks the training's row, with a short lock timeout,
+and trainings are always locked in ascending id order, so concurrent requests queue up instead
+of overbooking or deadlocking. ``Training.seats_taken`` is the confirmed count, changed only
+under that lock; a ``CheckConstraint`` keeps it within capacity, and a partial unique
+constraint allows one active registration per person and training.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from members.models import LEVEL_ORDER, Agency, Credential, CredentialSource, Person, User
+from members.services import credential_record
+from portal.exceptions import ApplicationError
+
+from .. import emails
+from ..models import (
+    Attendance,
+    Kind,
+    Registration,
+    RegistrationStatus,
+    Status,
+    Training,
+)
+
+# Seconds a request waits for a training's row lock before answering "busy, try again".
+LOCK_TIMEOUT = "3s"
+
+# Test-only switches, used by the negative-control concurrency test to prove that the suite
+# catches a race: without the lock, and with a pause after the capacity check, seats oversell.
+TEST_HOOKS = {"lock": True, "pause_after_check": 0.0}
+
+
+class RegistrationError(ApplicationError):
+    pass
+
+
+class SeatsBusy(ApplicationError):
+    """The training's row stayed locked past LOCK_TIMEOUT. Views answer 409 "busy, try again"."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Many people are registering right now. Please wait a moment and try again.")
+        )
+
+
+@dataclass
+class BatchOutcome:
+    person: Person
+    registration: Registration | None
+    reason: str = ""
+
+
+# --- Locks ------------------------------------------------------------------------------------
+
+
+def lock_trainings(training_ids: Iterable[int]) -> dict[int, Training]:
+    """Lock trainings in ascending id order (the same order everywhere: no deadlocks)."""
+    ids = sorted(set(training_ids))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    locked = {}
+    try:
+        for pk in ids:
+            queryset = Training.objects.filter(pk=pk)
+            if TEST_HOOKS["lock"]:
+                queryset = queryset.select_for_update()
+            locked[pk] = queryset.get()
+    except OperationalError as exc:
+        if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "55P03":
+            raise SeatsBusy() from exc
+        raise
+    return locked
+
+
+def _lock_one(training: Training) -> Training:
+    return lock_trainings([training.pk])[training.pk]
+
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+def registration_closed_reason(training: Training, *, now: dt.datetime) -> str:
+    """Why nobody can register now, or "" when registration is open."""
+    if training.status == Status.CANCELLED:
+        return _("This training has been cancelled.")
+    if training.status != Status.PUBLISHED:
+        return _("This training is not open for registration.")
+    if training.starts_at is None or training.starts_at <= now:
+        return _("This training has already started.")
+    if training.registration_opens_at and training.registration_opens_at > now:
+        opens = timezone.localtime(training.registration_opens_at)
+        return _("Registration opens on %(date)s.") % {"date": opens.strftime("%b %-d, %Y")}
+    deadline = training.registration_deadline
+    if deadline and deadline <= now:
+        return _("Registration has closed.")
+    return ""
+
+
+def eligibility_reason(training: Training, person: Person, *, credentials=None) -> str:
+    """Why this person may not take a seat, or "" when they may.
+
+    ``credentials`` may be given as a list of (level, model) pairs to avoid a query per person.
+    """
+    required = training.effective_required_level
+    if not required:
+        return ""
+    accepted = {str(level) for level in LEVEL_ORDER[LEVEL_ORDER.index(required) :]}
+    if credentials is None:
+        has_it = Credential.objects.filter(
+            person=person, level__in=accepted, model=training.model
+        ).exists()
+    else:
+        has_it = any(level in accepted and model == training.model for level, model in credentials)
+    if has_it:
+        return ""
+    label = dict(Credential._meta.get_field("level").choices)[required]
+    return _("This training requires “%(level)s” (%(model)s) on your record.") % {
+        "level": label,
+        "model": training.get_model_display(),
+    }
+
+
+def _agency_cap_reason(training: Training, agency: Agency | None, extra: int = 0) -> str:
+    if not (agency and training.agency_seat_cap):
+        return ""
+    used = Registration.objects.active().filter(training=training, agency=agency).count()
+    if used + extra >= training.agency_seat_cap:
+        return _("%(agency)s has used its %(n)d seats for this training.") % {
+            "agency": agency.name,
+            "n": training.agency_seat_cap,
+        }
+    return ""
+
+
+# --- Seats ------------------------------------------------------------------------------------
+
+
+def _take_place(
+    training: Training, *, person: Person, agency: Agency | None, registered_by: User | None, now
+) -> Registration:
+    """Confirm or waitlist one person; the caller holds the training's lock."""
+    has_seat = training.seats_taken < training.capacity
+    if TEST_HOOKS["pause_after_check"]:
+        time.sleep(TEST_HOOKS["pause_after_check"])
+    registration = Registration.objects.create(
+        training=training,
+        person=person,
+        agency=agency,
+        registered_by=registered_by,
+        status=RegistrationStatus.CONFIRMED if has_seat else RegistrationStatus.WAITLISTED,
+        arrived_at=now,
+        confirmed_at=now if has_seat else None,
+    )
+    if has_seat:
+        # An absolute write, safe only under the lock (the negative control relies on that).
+        training.seats_taken += 1
+        training.save(update_fields=["seats_taken"])
+    return registration
+
+
+def promote_waitlist(training: Training, *, now) -> list[Registration]:
+    """Give free seats to the waitlist, first come first served; the caller holds the lock."""
+    promoted = []
+    while training.seats_taken < training.capacity:
+        nxt = training.registrations.waitlisted().in_arrival_order().first()
+        if nxt is None:
+            break
+        nxt.status = RegistrationStatus.CONFIRMED
+        nxt.confirmed_at = now
+        nxt.save(update_fields=["status", "confirmed_at", "updated_at"])
+        training.seats_taken += 1
+        promoted.append(nxt)
+    if promoted:
+        training.save(update_fields=["seats_taken"])
+        for registration in promoted:
+            emails.queue_promoted(registration=registration)
+    return promoted
+
+
+def _notify_taken(registration: Registration) -> None:
+    if registration.status == RegistrationStatus.CONFIRMED:
+        emails.queue_confirmation(registration=registration)
+    else:
+        emails.queue_waitlisted(registration=registration)
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    training: Training,
+    person: Person,
+    agency: Agency | None = None,
+    registered_by: User | None = None,
+    now: dt.datetime | None = None,
+) -> Registration:
+    """Register one person: a seat if one is free, otherwise the waitlist.
+
+    Registering someone who already holds an active registration returns it unchanged, so a
+    double click or a resubmitted form makes one registration.
+    """
+    now = now or timezone.now()
+    training = _lock_one(training)
+    existing = Registration.objects.active().filter(training=training, person=person).first()
+    if existing:
+        return existing
+    reason = (
+        registration_closed_reason(training, now=now)
+        or eligibility_reason(training, person)
+        or _agency_cap_reason(training, agency)
+    )
+    if reason:
+        raise RegistrationError(reason)
+    registration = _take_place(
+        training, person=person, agency=agency, registered_by=registered_by, now=now
+    )
+    _notify_taken(registration)
+    return registration
+
+
+@transaction.atomic
+def registration_create_batch(
+    *,
+    training: Training,
+    agency: Agency,
+    people: list[Person],
+    registered_by: User,
+    now: dt.datetime | None = None,
+) -> list[BatchOutcome]:
+    """A coordinator registers several staff at once, in the order given, under one lock.
+
+    People already registered or not eligible are skipped with the reason; the others get seats
+    while seats last, then go on the waitlist.
+    """
+    now = now or timezone.now()
+    training = _lock_one(training)
+    closed = registration_closed_reason(training, now=now)
+    if closed:
+        raise RegistrationError(closed)
+    already = dict(
+        Registration.objects.active()
+        .filter(training=training, person__in=people)
+        .values_list("person_id", "status")
+    )
+    held = {}
+    for level, model, person_id in Credential.objects.filter(person__in=people).values_list(
+        "level", "model", "person_id"
+    ):
+        held.setdefault(person_id, []).append((level, model))
+    outcomes = []
+    taken = 0
+    for person in people:
+        if person.pk in already:
+            outcomes.append(BatchOutcome(person, None, _("Already registered.")))
+            continue
+        reason = eligibility_reason(training, person, credentials=held.get(person.pk, []))
+        reason = reason or _agency_cap_reason(training, agency, extra=taken)
+        if reason:
+            outcomes.append(BatchOutcome(person, None, reason))
+            continue
+        registration = _take_place(
+            training, person=person, agency=agency, registered_by=registered_by, now=now
+        )
+        _notify_taken(registration)
+        already[person.pk] = registration.status
+        taken += 1
+        outcomes.append(BatchOutcome(person, registration))
+    return outcomes
+
+
+@transaction.atomic
+def registration_cancel(
+    *, registration: Registration, cancelled_by: User, now: dt.datetime | None = None
+) -> Registration:
+    """Cancel a registration; a freed seat goes to the first person on the waitlist.
+
+    Allowed until the training starts. Cancelling twice changes nothing.
+    """
+    now = now or timezone.now()
+    training = _lock_one(registration.training)
+    registration = Registration.objects.select_related("person__user").get(pk=registration.pk)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return registration
+    if training.starts_at and training.starts_at <= now:
+        raise RegistrationError(_("The training has started; it can no longer be cancelled."))
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.cancelled_by = cancelled_by
+    registration.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    emails.queue_cancelled(registration=registration)
+    if was_confirmed:
+        training.seats_taken -= 1
+        training.save(update_fields=["seats_taken"])
+        promote_waitlist(training, now=now)
+    return registration
+
+
+@transaction.atomic
+def registration_substitute(
+    *,
+    registration: Registration,
+    person: Person,
+    substituted_by: User,
+    now: dt.datetime | None = None,
+) -> Registration:
+    """Give a registration's place to another person of the same agency, keeping the seat
+    (or the place on the waitlist) and its arrival time."""
+    now = now or timezone.now()
+    training = _lock_one(registration.training)
+    registration = Registration.objects.get(pk=registration.pk)
+    if not registration.is_active:
+        raise RegistrationError(_("Only an active registration can be handed to someone else."))
+    if training.starts_at and training.starts_at <= now:
+        raise RegistrationError(_("The training has started; substitutions are closed."))
+    if registration.person_id == person.pk:
+        raise RegistrationError(_("Choose someone else to take the place."))
+    if Registration.objects.active().filter(training=training, person=person).exists():
+        raise RegistrationError(
+            _("%(name)s is already registered.") % {"name": person.display_name}
+        )
+    reason = eligibility_reason(training, person)
+    if reason:
+        raise RegistrationError(reason)
+    status = registration.status
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.cancelled_by = substituted_by
+    registration.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
+    emails.queue_cancelled(registration=registration)
+    substitute = Registration.objects.create(
+        training=training,
+        person=person,
+        agency=registration.agency,
+        registered_by=substituted_by,
+        status=status,
+        arrived_at=registration.arrived_at,
+        confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
+    )
+    _notify_taken(substitute)
+    return substitute
+
+
+@transaction.atomic
+def registration_mark_attendance(
+    *, registration: Registration, attendance: str, marked_by: User
+) -> Registration:
+    """Record attendance. Attending a concepts training records the person's
+    "trained in concepts" credential, with attendance as its source."""
+    if attendance not in {"", *Attendance.values}:
+        raise RegistrationError(_("Unknown attendance value."))
+    registration = Registration.objects.select_related("training", "person").get(pk=registration.pk)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        raise RegistrationError(_("Only confirmed participants can be marked."))
+    registration.attendance = attendance
+    registration.save(update_fields=["attendance", "updated_at"])
+    training = registration.training
+    if (
+        attendance == Attendance.ATTENDED
+        and training.kind == Kind.CONCEPTS
+        and registration.person is not None
+        and not Credential.objects.filter(
+            person=registration.person, level="concepts", model=training.model
+        ).exists()
+    ):
+        earned_on = min(
+            timezone.localdate(),
+            timezone.localtime(training.ends_at or timezone.now()).date(),
+        )
+        credential_record(
+            person=registration.person,
+            level="concepts",
+            model=training.model,
+            earned_on=earned_on,
+            source=CredentialSource.ATTENDANCE,
+            recorded_by=marked_by,
+        )
+    return registration

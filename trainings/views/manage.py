@@ -1,0 +1,211 @@
+"""Coordinators register their staff and follow their agency's registrations.
+
+Every view takes the agency resolved by ``coordinator_required``; registrations and people are
+fetched through that agency, so another agency's ids answer 404.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from members.models import Membership, MembershipState, Person
+from members.permissions import coordinator_required
+
+from .. import selectors, services
+from ..models import Registration, Training
+from .registration import busy_response
+
+PAGE_SIZE = 50
+
+
+def _agency_registration(agency, registration_id: int) -> Registration:
+    return get_object_or_404(
+        Registration.objects.select_related("training", "person__user"),
+        pk=registration_id,
+        agency=agency,
+    )
+
+
+@coordinator_required
+def agency_registrations(request, agency):
+    filterset = selectors.agency_registrations(agency=agency, data=request.GET)
+    invalid = filterset.is_bound and not filterset.is_valid()
+    paginator = Paginator(filterset.queryset.none() if invalid else filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    upcoming = Training.objects.published().upcoming().order_by("starts_at", "pk")[:100]
+    return render(
+        request,
+        "trainings/manage/registrations.html",
+        {
+            "agency": agency,
+            "filter": filterset,
+            "registrations": page.object_list,
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+            "upcoming": upcoming,
+        },
+        status=400 if invalid else 200,
+    )
+
+
+@coordinator_required
+def agency_registrations_csv(request, agency):
+    filterset = selectors.agency_registrations(agency=agency, data=request.GET)
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponse(
+            _("Invalid filter."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{agency.slug}-registrations.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "training",
+            "first_session",
+            "person",
+            "email",
+            "status",
+            "arrived_at",
+            "cancelled_at",
+            "attendance",
+        ]
+    )
+    for registration in filterset.qs:
+        person = registration.person
+        writer.writerow(
+            [
+                registration.training.title,
+                timezone.localtime(registration.training.starts_at).isoformat()
+                if registration.training.starts_at
+                else "",
+                person.display_name if person else _("(deleted account)"),
+                person.user.email if person else "",
+                registration.status,
+                timezone.localtime(registration.arrived_at).isoformat(),
+                timezone.localtime(registration.cancelled_at).isoformat()
+                if registration.cancelled_at
+                else "",
+                registration.attendance,
+            ]
+        )
+    return response
+
+
+@coordinator_required
+def agency_register_staff(request, agency, training_slug: str):
+    """Pick several staff from the roster and register them at once."""
+    training = selectors.registrable_training(slug=training_slug)
+    candidates = selectors.batch_candidates(agency=agency, training=training)
+    if request.method == "POST":
+        wanted = {value for value in request.POST.getlist("people") if value.isdigit()}
+        people = list(
+            Person.objects.filter(
+                pk__in=wanted,
+                memberships__agency=agency,
+                memberships__state=MembershipState.ACTIVE,
+            ).order_by("display_name", "pk")
+        )
+        if len(people) != len(wanted):
+            # Someone not on this agency's roster: tampering, or a stale form.
+            return HttpResponse(
+                _("Some of the people chosen are not on this agency's roster."),
+                status=404,
+                content_type="text/plain; charset=utf-8",
+            )
+        if not people:
+            messages.error(request, _("Choose at least one person."))
+        else:
+            try:
+                outcomes = services.registration_create_batch(
+                    training=training, agency=agency, people=people, registered_by=request.user
+                )
+            except services.SeatsBusy as error:
+                return busy_response(request, error)
+            except services.RegistrationError as error:
+                messages.error(request, error.message)
+            else:
+                return render(
+                    request,
+                    "trainings/manage/register_result.html",
+                    {"agency": agency, "training": training, "outcomes": outcomes},
+                )
+    return render(
+        request,
+        "trainings/manage/register_staff.html",
+        {
+            "agency": agency,
+            "training": training,
+            "candidates": candidates,
+            "closed_reason": services.registration.registration_closed_reason(
+                training, now=timezone.now()
+            ),
+        },
+    )
+
+
+@require_POST
+@coordinator_required
+def agency_registration_cancel(request, agency, registration_id: int):
+    registration = _agency_registration(agency, registration_id)
+    try:
+        services.registration_cancel(registration=registration, cancelled_by=request.user)
+    except services.SeatsBusy as error:
+        return busy_response(request, error)
+    except services.RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Cancelled %(name)s for %(title)s.")
+            % {
+                "name": registration.person.display_name if registration.person else "—",
+                "title": registration.training.title,
+            },
+        )
+    return redirect("trainings:agency_registrations", slug=agency.slug)
+
+
+@coordinator_required
+def agency_registration_substitute(request, agency, registration_id: int):
+    registration = _agency_registration(agency, registration_id)
+    staff = (
+        Membership.objects.filter(agency=agency, state=MembershipState.ACTIVE)
+        .exclude(person_id=registration.person_id)
+        .select_related("person__user")
+        .order_by("person__display_name")
+    )
+    if request.method == "POST":
+        value = request.POST.get("person", "")
+        membership = get_object_or_404(staff, person_id=value if value.isdigit() else 0)
+        try:
+            substitute = services.registration_substitute(
+                registration=registration,
+                person=membership.person,
+                substituted_by=request.user,
+            )
+        except services.SeatsBusy as error:
+            return busy_response(request, error)
+        except services.RegistrationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(new)s takes the place of %(old)s.")
+                % {
+                    "new": substitute.person.display_name,
+                    "old": registration.person.display_name if registration.person else "—",
+                },
+            )
+            return redirect("trainings:agency_registrations", slug=agency.slug)
+    return render(
+        request,
+        "trainings/manage/substitute.html",
+        {"agency": agency, "registration": registration, "staff": staff},
+    )

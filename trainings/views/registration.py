@@ -1,0 +1,98 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from members.models import Membership, MembershipState
+from members.services import person_for_user
+
+from .. import selectors, services
+from ..models import Registration, RegistrationStatus
+
+
+def busy_response(request, error: services.SeatsBusy):
+    """A friendly 409 for a request that met the seat lock's timeout."""
+    return render(request, "trainings/busy.html", {"message": error.message}, status=409)
+
+
+def registered_message(registration: Registration) -> str:
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _("You're registered for %(title)s. A confirmation email is on its way.") % {
+            "title": registration.training.title
+        }
+    position = selectors.waitlist_position(registration)
+    return _("The training is full: you're number %(n)d on the waitlist.") % {"n": position}
+
+
+@require_POST
+def training_register(request, slug: str):
+    """Self-registration from the training page. Anonymous visitors sign in and come back."""
+    training = selectors.registrable_training(slug=slug)
+    if not request.user.is_authenticated:
+        query = urlencode({"next": training.get_absolute_url()})
+        return redirect(f"{reverse('account_login')}?{query}")
+    person = person_for_user(user=request.user)
+    agency = None
+    agency_id = request.POST.get("agency")
+    if agency_id:
+        membership = get_object_or_404(
+            Membership.objects.select_related("agency"),
+            person=person,
+            agency_id=agency_id if agency_id.isdigit() else 0,
+            state=MembershipState.ACTIVE,
+        )
+        agency = membership.agency
+    else:
+        memberships = Membership.objects.filter(person=person, state=MembershipState.ACTIVE)
+        if len(memberships) == 1:
+            agency = memberships[0].agency
+    try:
+        registration = services.registration_create(
+            training=training, person=person, agency=agency, registered_by=request.user
+        )
+    except services.SeatsBusy as error:
+        return busy_response(request, error)
+    except services.RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, registered_message(registration))
+    return redirect(training.get_absolute_url())
+
+
+@login_required
+def my_trainings(request):
+    return render(
+        request,
+        "trainings/my_trainings.html",
+        selectors.my_registrations(user=request.user),
+    )
+
+
+@require_POST
+@login_required
+def my_registration_cancel(request, registration_id: int):
+    registration = get_object_or_404(
+        Registration.objects.select_related("training"),
+        pk=registration_id,
+        person__user=request.user,
+    )
+    try:
+        services.registration_cancel(registration=registration, cancelled_by=request.user)
+    except services.SeatsBusy as error:
+        return busy_response(request, error)
+    except services.RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Your registration for %(title)s is cancelled.")
+            % {"title": registration.training.title},
+        )
+    next_url = request.POST.get("next")
+    if next_url == "detail":
+        return redirect(registration.training.get_absolute_url())
+    return redirect("trainings:my_trainings")
