@@ -17,3 +17,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if url.startswith("/"):
             return settings.SITE_URL + url
         return url
+
+
+def user_display(user) -> str:
+    """How allauth's pages name a person: their display name, else their email."""
+    person = getattr(user, "person", None) if user.pk else None
+    return person.display_name if person else user.email

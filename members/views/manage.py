@@ -4,6 +4,7 @@ another agency answers 404."""
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -94,7 +95,7 @@ def manage_invite(request, agency):
     return render(
         request,
         "members/manage/invite.html",
-        {"agency": agency, "form": form},
+        {"agency": agency, "form": form, "invitation_days": settings.INVITATION_MAX_AGE_DAYS},
         status=400 if form.errors else 200,
     )
 

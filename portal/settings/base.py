@@ -108,6 +108,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NMT Community of Practice] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "members.adapters.user_display"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraForm"
 # allauth's rate limits stay on, with their defaults. They count in the default cache (below),
 # which every process shares, so they really count. See docs/decisions.md.
