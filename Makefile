@@ -30,6 +30,7 @@ run: seed ## Serve the portal with demo data on http://127.0.0.1:8000
 	@echo ""
 	@echo "  NMT Community of Practice Portal: http://$(HOST):$(PORT)/"
 	@echo "  Database: $${DATABASE_URL:-SQLite file db.sqlite3 (embedded default)}"
+	@echo "  Email: $${EMAIL_URL:-printed to the console}"
 	@echo "  Demo sign-ins, password nmt-demo-2026:"
 	@echo "    admin@example.org          superuser and curator (/admin/)"
 	@echo "    coordinator@example.org    coordinator of San Mateo County BHRS"
@@ -37,7 +38,13 @@ run: seed ## Serve the portal with demo data on http://127.0.0.1:8000
 	@echo "    coordinator2@example.org   coordinator of A Better Way"
 	@echo "  Emails (verification links, invitations) are printed below."
 	@echo ""
-	@$(VENV_PY) manage.py runserver $(HOST):$(PORT)
+	@if [ -n "$$REDIS_URL" ]; then \
+		echo "  REDIS_URL is set: web + Celery worker + beat (Procfile)"; \
+		WEB_HOST=$(HOST) WEB_PORT=$(PORT) .venv/bin/honcho -f Procfile start; \
+	else \
+		echo "  No REDIS_URL: web + in-process tasks + a reminder loop (Procfile.embedded)"; \
+		WEB_HOST=$(HOST) WEB_PORT=$(PORT) .venv/bin/honcho -f Procfile.embedded start; \
+	fi
 
 test: install ## Run the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL), browser tests included
 	@$(VENV_PY) -m pytest $(PYTEST_ARGS)

@@ -26,3 +26,10 @@ def check_redis() -> tuple[bool, str]:
     except redis.RedisError as exc:
         return False, type(exc).__name__
     return True, "ok"
+
+
+def check_outbox() -> dict:
+    """The email backlog: how many outbox emails are due now, and how many failed."""
+    from .services import outbox_counts
+
+    return outbox_counts()

@@ -1,10 +1,14 @@
 """The one notification service: every email the portal sends is built and queued here.
 
 ``build`` renders ``templates/emails/<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``.
-``queue`` sends a message once the current transaction commits, so a change that rolls back
-sends nothing. (The email issue turns ``queue`` into a durable outbox.)
+``queue`` writes the message to the outbox (``portal.models.OutboxEmail``) inside the current
+transaction, and after commit asks a Celery worker to send it at once. If the broker is down,
+the row waits for the periodic dispatcher (or ``manage.py send_due_reminders``): Redis is never
+needed for a change to succeed.
 """
 
+import base64
+import datetime as dt
 import logging
 
 from django.conf import settings
@@ -12,7 +16,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from .models import OutboxEmail
+
 logger = logging.getLogger(__name__)
+
+# Log a broker outage once per process, not once per email.
+_broker_down = False
 
 
 def build(
@@ -21,25 +30,77 @@ def build(
     to: list[str],
     context: dict,
     attachments: list[tuple[str, bytes, str]] = (),
+    headers: dict | None = None,
 ) -> EmailMultiAlternatives:
     context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME, **context}
     subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
     text = render_to_string(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers or {})
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
+    message.kind = name
     return message
 
 
-def queue(message: EmailMultiAlternatives) -> None:
-    """Send ``message`` after the current transaction commits (at once outside one)."""
+def queue(
+    message: EmailMultiAlternatives,
+    *,
+    dedupe_key: str | None = None,
+    due_at: dt.datetime | None = None,
+) -> OutboxEmail | None:
+    """Record ``message`` in the outbox; send it soon after the transaction commits.
 
-    def send() -> None:
-        try:
-            message.send()
-        except Exception:  # An email failure must not turn a committed change into a 500.
-            logger.exception("Could not send email %r to %s", message.subject, message.to)
+    With a ``dedupe_key`` that is already in the outbox, nothing is added (returns None).
+    """
+    if dedupe_key and OutboxEmail.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    html = next(
+        (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
+    )
+    attachments = [
+        {
+            "filename": filename,
+            "content": base64.b64encode(
+                content.encode() if isinstance(content, str) else content
+            ).decode(),
+            "mimetype": mimetype,
+        }
+        for filename, content, mimetype in message.attachments
+    ]
+    fields = {
+        "kind": getattr(message, "kind", "email"),
+        "to": list(message.to),
+        "subject": message.subject,
+        "body_text": message.body,
+        "body_html": html,
+        "headers": dict(message.extra_headers),
+        "attachments": attachments,
+        "dedupe_key": dedupe_key,
+    }
+    if due_at is not None:
+        fields["due_at"] = due_at
+    email = OutboxEmail.objects.create(**fields)
+    transaction.on_commit(lambda: publish(email.pk))
+    return email
 
-    transaction.on_commit(send)
+
+def publish(email_id: int) -> None:
+    """Ask a worker to send one outbox email now. Never raises: with the broker down, the
+    periodic dispatcher sends it later."""
+    global _broker_down
+    from .tasks import send_outbox_email
+
+    try:
+        # No publish retries on the request path; the broker connect timeout is short.
+        send_outbox_email.apply_async(args=[email_id], retry=False)
+    except Exception:  # kombu raises many kinds; every one means "not queued".
+        if not _broker_down:
+            logger.warning(
+                "Could not reach the Celery broker; outbox emails wait for the dispatcher.",
+                exc_info=True,
+            )
+        _broker_down = True
+    else:
+        _broker_down = False

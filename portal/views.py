@@ -48,6 +48,7 @@ def healthz(request):
             "status": "ok" if ok else "degraded",
             "database": {"ok": db_ok, "detail": db_detail},
             "redis": {"ok": redis_ok, "detail": redis_detail},
+            "email": health.check_outbox() if db_ok else None,
         },
         status=200 if ok else 503,
     )

@@ -18,7 +18,15 @@ from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
 from . import selectors, services
-from .models import Attendance, Registration, RegistrationStatus, Session, Training
+from .models import (
+    Attendance,
+    Registration,
+    RegistrationStatus,
+    Reminder,
+    ReminderPolicy,
+    Session,
+    Training,
+)
 from .spreadsheets import TrainingResource
 
 
@@ -128,6 +136,7 @@ class TrainingAdmin(ImportExportModelAdmin):
                     "registration_closes_at",
                     "required_level",
                     "agency_seat_cap",
+                    "reminder_offsets",
                     "prerequisites",
                 )
             },
@@ -347,3 +356,26 @@ class RegistrationAdmin(admin.ModelAdmin):
             ngettext("Cancelled %d registration.", "Cancelled %d registrations.", done) % done,
             messages.SUCCESS,
         )
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    list_display = ["kind", "offsets"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Reminders are created, moved and cancelled by the services; read-only here."""
+
+    list_display = ["registration", "kind", "due_at", "state", "sent_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["registration__person__display_name", "registration__training__title"]
+    list_select_related = ["registration__person", "registration__training"]
+    readonly_fields = ["registration", "kind", "due_at", "state", "sent_at", "created_at"]
+    date_hierarchy = "due_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

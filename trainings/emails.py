@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal import notifications
 
 from . import ics
-from .models import Registration
+from .models import FOLLOW_UP, Registration, Reminder
 
 
 def _context(registration: Registration) -> dict:
@@ -26,7 +26,9 @@ def _context(registration: Registration) -> dict:
     }
 
 
-def _send(name: str, registration: Registration, *, extra=None, attachments=()) -> None:
+def _send(
+    name: str, registration: Registration, *, extra=None, attachments=(), dedupe_key=None
+) -> None:
     if registration.person is None:
         return
     context = {**_context(registration), **(extra or {})}
@@ -36,7 +38,8 @@ def _send(name: str, registration: Registration, *, extra=None, attachments=()) 
             to=[registration.person.user.email],
             context=context,
             attachments=list(attachments),
-        )
+        ),
+        dedupe_key=dedupe_key,
     )
 
 
@@ -80,3 +83,41 @@ def queue_cancelled(*, registration: Registration) -> None:
 
 def queue_training_cancelled(*, registration: Registration) -> None:
     _send("training_cancelled", registration)
+
+
+def queue_training_changed(*, registration: Registration) -> None:
+    _send("training_changed", registration, attachments=[_ics_attachment(registration)])
+
+
+def queue_reminder(*, reminder: Reminder) -> None:
+    """The reminder (or day-after follow-up) email; its dedupe key makes a second copy
+    impossible to create."""
+    registration = reminder.registration
+    training = registration.training
+    if reminder.kind == FOLLOW_UP:
+        _send(
+            "training_follow_up",
+            registration,
+            extra={"resources": follow_up_resources(training)},
+            dedupe_key=f"reminder:{reminder.pk}",
+        )
+        return
+    _send(
+        "training_reminder",
+        registration,
+        extra={
+            # Confirmed people only ever get reminders, so the join link may travel here.
+            "join_url": training.online_url if training.format != "in_person" else "",
+            "starts_in": timezone.localtime(training.starts_at),
+        },
+        attachments=[_ics_attachment(registration)],
+        dedupe_key=f"reminder:{reminder.pk}",
+    )
+
+
+def follow_up_resources(training) -> list:
+    """The training's materials for the day-after email (the library links them to trainings)."""
+    related = getattr(training, "resources", None)
+    if related is None:
+        return []
+    return list(related.all()[:10])

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -17,6 +19,26 @@ def validate_slug_not_reserved(value: str) -> None:
         raise ValidationError(
             _("“%(slug)s” is reserved for a page of the portal."), params={"slug": value}
         )
+
+
+OFFSET_PATTERN = re.compile(r"^\s*(\d{1,3})\s*([dh])\s*$")
+
+
+def parse_offsets(value: str) -> list[tuple[int, str]]:
+    """ "7d, 1d, 2h" → [(7, "d"), (1, "d"), (2, "h")]: reminders before the first session."""
+    offsets = []
+    for part in filter(None, (piece.strip() for piece in (value or "").split(","))):
+        match = OFFSET_PATTERN.match(part)
+        if not match:
+            raise ValidationError(
+                _("“%(part)s” is not an offset like 7d or 2h."), params={"part": part}
+            )
+        offsets.append((int(match.group(1)), match.group(2)))
+    return offsets
+
+
+def validate_offsets(value: str) -> None:
+    parse_offsets(value)
 
 
 class Kind(models.TextChoices):
@@ -133,6 +155,16 @@ class Training(models.Model):
         help_text=_(
             "People must hold this credential (or a higher one) to register. Phase II / "
             "Train-the-Trainer trainings require Phase I when this is left empty."
+        ),
+    )
+    reminder_offsets = models.CharField(
+        _("reminders"),
+        max_length=100,
+        blank=True,
+        validators=[validate_offsets],
+        help_text=_(
+            "When reminders go out before the first session, e.g. “7d, 1d” (days keep the local "
+            "time of day) or “2h”. Empty: the setting for this kind of training."
         ),
     )
     agency_seat_cap = models.PositiveIntegerField(
@@ -368,3 +400,70 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class ReminderPolicy(models.Model):
+    """Default reminder offsets for one kind of training (a training can override them)."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, unique=True)
+    offsets = models.CharField(
+        _("reminders"),
+        max_length=100,
+        validators=[validate_offsets],
+        help_text=_("E.g. “7d, 1d”. Empty: no reminders for this kind."),
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("reminder policy")
+        verbose_name_plural = _("reminder policies")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.offsets or '—'}"
+
+
+class ReminderState(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENT = "sent", _("Sent")  # handed to the outbox
+    MISSED = "missed", _("Missed (too late to send)")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+FOLLOW_UP = "followup"
+
+
+class Reminder(models.Model):
+    """A reminder (or the day-after follow-up) for one confirmed registration: a row with a due
+    time, never a delayed Celery message. ``kind`` is the offset ("7d", "1d", "2h") or
+    "followup"; one row per registration and kind."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=16)
+    due_at = models.DateTimeField(_("due"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=ReminderState.choices, default=ReminderState.SCHEDULED
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "kind"], name="reminder_one_per_registration_kind"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state="scheduled"),
+                name="reminder_scheduled_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.registration_id} at {self.due_at:%Y-%m-%d %H:%M}"

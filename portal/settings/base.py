@@ -6,6 +6,7 @@ See .env.example for the variables, and README.md ("Configuration") for what eac
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -167,10 +168,39 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Redis must never hold up a request: connect fast, and publish without retries (the web path
+# passes retry=False too). A failed publish leaves the email to the dispatcher.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "retry_on_timeout": False,
+    "max_retries": 0,
+    # Only short tasks go through Redis (reminders are rows), so the redelivery of unacked
+    # messages after this timeout is safe and quick.
+    "visibility_timeout": 600,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    # The outbox's safety net: queue due reminders and send every due email, once a minute.
+    "dispatch-due": {"task": "portal.tasks.dispatch_due", "schedule": 60.0},
+    # Coordinators' weekly digest (who from the agency attends what this week): Mondays.
+    "weekly-digest": {
+        "task": "portal.tasks.queue_weekly_digests",
+        "schedule": crontab(hour=15, minute=0, day_of_week="mon"),  # 7:00 Pacific
+    },
+    # The community digest for subscribers: the first of each month.
+    "monthly-digest": {
+        "task": "portal.tasks.queue_monthly_digest",
+        "schedule": crontab(hour=16, minute=0, day_of_month="1"),  # 8:00/9:00 Pacific
+    },
+}
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -205,3 +235,5 @@ INVITATION_MAX_AGE_DAYS = 14
 # The largest roster CSV a coordinator may import.
 ROSTER_IMPORT_MAX_ROWS = 2000
 ROSTER_IMPORT_MAX_BYTES = 1024 * 1024
+# A reminder more than this late (a stopped dispatcher, a long outage) is marked missed.
+REMINDER_GRACE_HOURS = 12

@@ -71,6 +71,7 @@ def _form_data(training: Training | None, sessions, **overrides) -> dict:
         "registrations-MAX_NUM_FORMS": "1000",
         "required_level": "",
         "agency_seat_cap": "",
+        "reminder_offsets": "",
         "_save": "Save",
     }
     for index, (session, start, end) in enumerate(sessions):

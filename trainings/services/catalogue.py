@@ -14,6 +14,7 @@ from portal.exceptions import ApplicationError
 from .. import emails
 from ..models import RESERVED_SLUGS, Session, Status, Training
 from .registration import lock_trainings, promote_waitlist
+from .reminders import reminders_cancel, reminders_reschedule
 
 
 class TrainingError(ApplicationError):
@@ -26,6 +27,8 @@ def training_sync_schedule(*, training: Training, bump_sequence: bool = True) ->
     Called after sessions change (the admin calls it once its inlines are saved).
     """
     bounds = training.sessions.aggregate(first=Min("starts_at"), last=Max("ends_at"))
+    moved = (training.starts_at, training.ends_at) != (bounds["first"], bounds["last"])
+    had_dates = training.starts_at is not None
     training.starts_at = bounds["first"]
     training.ends_at = bounds["last"]
     fields = ["starts_at", "ends_at", "updated_at"]
@@ -33,6 +36,11 @@ def training_sync_schedule(*, training: Training, bump_sequence: bool = True) ->
         training.sequence += 1
         fields.append("sequence")
     training.save(update_fields=fields)
+    if moved and had_dates and training.status == Status.PUBLISHED:
+        # Rescheduled: reminders move with the dates, and everyone registered is told.
+        reminders_reschedule(training=training)
+        for registration in training.registrations.active().select_related("person__user"):
+            emails.queue_training_changed(registration=registration)
     return training
 
 
@@ -139,6 +147,7 @@ def training_cancel(*, training: Training) -> Training:
     training.save(update_fields=["status", "sequence", "updated_at"])
     for registration in training.registrations.active().select_related("person__user"):
         emails.queue_training_cancelled(registration=registration)
+    reminders_cancel(registrations=training.registrations.all())
     return training
 
 

@@ -30,6 +30,7 @@ from ..models import (
     Status,
     Training,
 )
+from .reminders import reminders_cancel, reminders_schedule
 
 # Seconds a request waits for a training's row lock before answering "busy, try again".
 LOCK_TIMEOUT = "3s"
@@ -184,12 +185,14 @@ def promote_waitlist(training: Training, *, now) -> list[Registration]:
         training.save(update_fields=["seats_taken"])
         for registration in promoted:
             emails.queue_promoted(registration=registration)
+            reminders_schedule(registration=registration, now=now)
     return promoted
 
 
 def _notify_taken(registration: Registration) -> None:
     if registration.status == RegistrationStatus.CONFIRMED:
         emails.queue_confirmation(registration=registration)
+        reminders_schedule(registration=registration)
     else:
         emails.queue_waitlisted(registration=registration)
 
@@ -208,8 +211,10 @@ def registration_create(
     Registering someone who already holds an active registration returns it unchanged, so a
     double click or a resubmitted form makes one registration.
     """
-    now = now or timezone.now()
     training = _lock_one(training)
+    # Arrival is the moment the lock is granted: the waitlist's order (arrived_at, id) is then
+    # the order in which requests were served, so seats and told positions follow it.
+    now = now or timezone.now()
     existing = Registration.objects.active().filter(training=training, person=person).first()
     if existing:
         return existing
@@ -241,8 +246,8 @@ def registration_create_batch(
     People already registered or not eligible are skipped with the reason; the others get seats
     while seats last, then go on the waitlist.
     """
-    now = now or timezone.now()
     training = _lock_one(training)
+    now = now or timezone.now()  # after the lock, as in registration_create
     closed = registration_closed_reason(training, now=now)
     if closed:
         raise RegistrationError(closed)
@@ -285,8 +290,8 @@ def registration_cancel(
 
     Allowed until the training starts. Cancelling twice changes nothing.
     """
-    now = now or timezone.now()
     training = _lock_one(registration.training)
+    now = now or timezone.now()  # after the lock: a promotion is never dated before an arrival
     registration = Registration.objects.select_related("person__user").get(pk=registration.pk)
     if registration.status == RegistrationStatus.CANCELLED:
         return registration
@@ -298,6 +303,7 @@ def registration_cancel(
     registration.cancelled_by = cancelled_by
     registration.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
     emails.queue_cancelled(registration=registration)
+    reminders_cancel(registrations=[registration])
     if was_confirmed:
         training.seats_taken -= 1
         training.save(update_fields=["seats_taken"])
@@ -315,8 +321,8 @@ def registration_substitute(
 ) -> Registration:
     """Give a registration's place to another person of the same agency, keeping the seat
     (or the place on the waitlist) and its arrival time."""
-    now = now or timezone.now()
     training = _lock_one(registration.training)
+    now = now or timezone.now()
     registration = Registration.objects.get(pk=registration.pk)
     if not registration.is_active:
         raise RegistrationError(_("Only an active registration can be handed to someone else."))
@@ -337,6 +343,7 @@ def registration_substitute(
     registration.cancelled_by = substituted_by
     registration.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
     emails.queue_cancelled(registration=registration)
+    reminders_cancel(registrations=[registration])
     substitute = Registration.objects.create(
         training=training,
         person=person,

@@ -1,0 +1,76 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class OutboxEmailQuerySet(models.QuerySet):
+    def due(self, *, now=None):
+        return self.filter(state=OutboxState.PENDING, due_at__lte=now or timezone.now())
+
+
+def new_message_id() -> str:
+    return f"<{uuid.uuid4().hex}@nmt-cop-portal>"
+
+
+class OutboxEmail(models.Model):
+    """One email to send, written in the same transaction as the change that causes it.
+
+    The dispatcher (``portal.services.outbox_dispatch``) sends due rows exactly once: each row is
+    claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and marked sent in the same transaction.
+    ``message_id`` is stable, so a copy that ever arrives twice is recognisable.
+    """
+
+    kind = models.CharField(_("kind"), max_length=64)
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    # [{"filename": ..., "content": base64, "mimetype": ...}]
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    message_id = models.CharField(
+        _("Message-ID"), max_length=200, unique=True, default=new_message_id
+    )
+    # Makes a duplicate impossible to create, e.g. "reminder:42".
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    due_at = models.DateTimeField(_("due"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OutboxEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outbox email")
+        verbose_name_plural = _("outbox emails")
+        indexes = [
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state="pending"),
+                name="outbox_pending_due_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state="sent", sent_at__isnull=False) | ~Q(state="sent"),
+                name="outbox_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"

@@ -1,0 +1,136 @@
+"""Reminders are rows with a due time (``trainings.models.Reminder``), never delayed messages.
+
+They are created when a seat is confirmed, moved when the training is rescheduled, and
+cancelled with the registration or the training. The dispatcher turns due ones into outbox
+emails; one more than ``REMINDER_GRACE`` late is marked missed instead.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .. import emails
+from ..models import (
+    FOLLOW_UP,
+    Registration,
+    RegistrationStatus,
+    Reminder,
+    ReminderPolicy,
+    ReminderState,
+    Status,
+    Training,
+    parse_offsets,
+)
+
+DEFAULT_OFFSETS = "7d, 1d"
+
+
+def offsets_for(training: Training) -> list[tuple[int, str]]:
+    if training.reminder_offsets:
+        return parse_offsets(training.reminder_offsets)
+    policy = ReminderPolicy.objects.filter(kind=training.kind).first()
+    return parse_offsets(policy.offsets if policy else DEFAULT_OFFSETS)
+
+
+def _before(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    """Days count in local time, so "1 day before 9:00" is 9:00 the day before across DST."""
+    if unit == "h":
+        return start - dt.timedelta(hours=amount)
+    local = timezone.localtime(start).replace(tzinfo=None) - dt.timedelta(days=amount)
+    return timezone.make_aware(local)
+
+
+def follow_up_due(training: Training) -> dt.datetime:
+    """10:00 local time on the day after the last session."""
+    last = timezone.localtime(training.ends_at).date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(last, dt.time(10, 0)))
+
+
+def planned(training: Training) -> dict[str, dt.datetime]:
+    """Every reminder kind of a training with its due time."""
+    if training.starts_at is None:
+        return {}
+    plan = {f"{n}{unit}": _before(training.starts_at, n, unit) for n, unit in offsets_for(training)}
+    plan[FOLLOW_UP] = follow_up_due(training)
+    return plan
+
+
+def reminders_schedule(*, registration: Registration, now: dt.datetime | None = None) -> int:
+    """Create the reminders of a confirmed registration. A reminder whose time has passed is not
+    created: a late registration never gets a stale reminder."""
+    now = now or timezone.now()
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return 0
+    existing = set(registration.reminders.values_list("kind", flat=True))
+    rows = [
+        Reminder(registration=registration, kind=kind, due_at=due)
+        for kind, due in planned(registration.training).items()
+        if due > now and kind not in existing
+    ]
+    Reminder.objects.bulk_create(rows)
+    return len(rows)
+
+
+def reminders_cancel(*, registrations) -> int:
+    return Reminder.objects.filter(
+        registration__in=registrations, state=ReminderState.SCHEDULED
+    ).update(state=ReminderState.CANCELLED)
+
+
+def reminders_reschedule(*, training: Training, now: dt.datetime | None = None) -> int:
+    """Move the scheduled reminders of a training to its new dates. A reminder whose new time
+    has already passed is cancelled; one that is new for the schedule is created."""
+    now = now or timezone.now()
+    plan = planned(training)
+    moved = 0
+    scheduled = Reminder.objects.filter(
+        registration__training=training, state=ReminderState.SCHEDULED
+    )
+    for reminder in scheduled:
+        due = plan.get(reminder.kind)
+        if due is None or due <= now:
+            reminder.state = ReminderState.CANCELLED
+        else:
+            reminder.due_at = due
+            moved += 1
+        reminder.save(update_fields=["due_at", "state"])
+    for registration in training.registrations.confirmed():
+        reminders_schedule(registration=registration, now=now)
+    return moved
+
+
+def reminders_enqueue_due(*, now: dt.datetime | None = None, batch: int = 100) -> int:
+    """Turn due reminders into outbox emails, once each. Claims rows with SKIP LOCKED, so
+    concurrent dispatchers share the work; the outbox's dedupe key backs that up."""
+    now = now or timezone.now()
+    grace = dt.timedelta(hours=settings.REMINDER_GRACE_HOURS)
+    queued = 0
+    while True:
+        with transaction.atomic():
+            reminders = list(
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(state=ReminderState.SCHEDULED, due_at__lte=now)
+                .select_related("registration__training", "registration__person__user")
+                .order_by("due_at", "pk")[:batch]
+            )
+            if not reminders:
+                return queued
+            for reminder in reminders:
+                registration = reminder.registration
+                training = registration.training
+                if (
+                    registration.status != RegistrationStatus.CONFIRMED
+                    or training.status != Status.PUBLISHED
+                    or registration.person is None
+                ):
+                    reminder.state = ReminderState.CANCELLED
+                elif now - reminder.due_at > grace:
+                    reminder.state = ReminderState.MISSED
+                else:
+                    emails.queue_reminder(reminder=reminder)
+                    reminder.state = ReminderState.SENT
+                    reminder.sent_at = now
+                    queued += 1
+                reminder.save(update_fields=["state", "sent_at"])
