@@ -1,9 +1,17 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 
+from portal import notifications
+
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Links in allauth's emails use SITE_URL, so they point at the public address."""
+    """allauth's emails (verification, password reset, …) go through the portal's outbox like
+    every other email, and their links use SITE_URL, the public address."""
+
+    def send_mail(self, template_prefix, email, context):
+        message = self.render_mail(template_prefix, email, context)
+        message.kind = template_prefix.rsplit("/", 1)[-1]
+        notifications.queue(message)
 
     def get_email_confirmation_url(self, request, emailconfirmation):
         url = super().get_email_confirmation_url(request, emailconfirmation)

@@ -57,7 +57,12 @@ def queue(
     if dedupe_key and OutboxEmail.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     html = next(
-        (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
+        (
+            content
+            for content, mimetype in getattr(message, "alternatives", [])
+            if mimetype == "text/html"
+        ),
+        "",
     )
     attachments = [
         {
