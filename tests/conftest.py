@@ -1,6 +1,33 @@
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
 
-from tests.factories import AgencyFactory, TrainingFactory, UserFactory
+from members.models import MembershipState, Role
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    PersonFactory,
+    TrainingFactory,
+    UserFactory,
+)
+
+# The roles of the permission matrix (tests/members/test_permissions.py), each a fixture below.
+ROLES = ("anonymous", "member", "staff_a", "coordinator_a", "coordinator_b", "curator", "superuser")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(request):
+    """Start every database test with an empty default cache.
+
+    The cache is a database table (allauth's rate limits count there) which transactional
+    tests' flushes don't empty, so counts would leak from one test into the next.
+    """
+    uses_db = "_django_db_helper" in request.fixturenames or request.node.get_closest_marker(
+        "django_db"
+    )
+    if uses_db:
+        request.getfixturevalue("_django_db_helper")
+        cache.clear()
 
 
 @pytest.fixture
@@ -18,6 +45,81 @@ def user(db):
     return UserFactory()
 
 
+# --- Roles ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def agency_a(db):
+    return AgencyFactory(name="Agency A", slug="agency-a")
+
+
+@pytest.fixture
+def agency_b(db):
+    return AgencyFactory(name="Agency B", slug="agency-b")
+
+
+def _member_of(agency, email: str, name: str, role: str):
+    membership = MembershipFactory(
+        agency=agency,
+        person=PersonFactory(user=UserFactory(email=email), display_name=name),
+        role=role,
+        state=MembershipState.ACTIVE,
+    )
+    return membership.person.user
+
+
+@pytest.fixture
+def anonymous():
+    """No one signed in."""
+    return None
+
+
+@pytest.fixture
+def member(db):
+    """A signed-in person who belongs to no agency."""
+    return PersonFactory(
+        user=UserFactory(email="member@example.org"), display_name="Mo Member"
+    ).user
+
+
+@pytest.fixture
+def staff_a(agency_a):
+    return _member_of(agency_a, "staff-a@example.org", "Sam Staff", Role.STAFF)
+
+
+@pytest.fixture
+def coordinator_a(agency_a):
+    return _member_of(agency_a, "coordinator-a@example.org", "Cora Coordinator", Role.COORDINATOR)
+
+
+@pytest.fixture
+def coordinator_b(agency_b):
+    return _member_of(agency_b, "coordinator-b@example.org", "Bea Coordinator", Role.COORDINATOR)
+
+
 @pytest.fixture
 def curator(db):
-    return UserFactory(email="curator@example.org", is_staff=True, is_superuser=True)
+    """Staff (the admin's curators), not a superuser: holds the model permissions of the
+    portal's own apps."""
+    user = UserFactory(email="curator@example.org", is_staff=True, is_superuser=False)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["members", "trainings", "resources"])
+    )
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(email="superuser@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` signs the test client in as ``user`` (or leaves it anonymous for None)."""
+
+    def sign_in(user):
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in

@@ -3,7 +3,20 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from members.models import Agency, County, User
+from members.models import (
+    Agency,
+    County,
+    Credential,
+    CredentialLevel,
+    CredentialSource,
+    Invitation,
+    Membership,
+    MembershipState,
+    Person,
+    PracticeModel,
+    Role,
+    User,
+)
 from trainings.models import Format, Kind, Model, Session, Status, Training
 from trainings.services import training_sync_schedule
 
@@ -71,3 +84,47 @@ class TrainingFactory(factory.django.DjangoModelFactory):
         obj = super()._create(model_class, *args, **kwargs)
         obj._days_ahead = days_ahead
         return obj
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """An active staff membership; pass ``role=Role.COORDINATOR`` or another ``state``."""
+
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = Role.STAFF
+    state = MembershipState.ACTIVE
+
+
+class CredentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Credential
+
+    person = factory.SubFactory(PersonFactory)
+    level = CredentialLevel.CONCEPTS
+    model = PracticeModel.NMT
+    earned_on = dt.date(2024, 3, 15)
+    source = CredentialSource.COORDINATOR
+    verified = False
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An open invitation (not yet accepted) to an address with no account."""
+
+    class Meta:
+        model = Invitation
+
+    agency = factory.SubFactory(AgencyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.STAFF
+    sent_at = factory.LazyFunction(timezone.now)

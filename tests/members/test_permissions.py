@@ -1,0 +1,257 @@
+"""The permission matrix: every URL name of the project × every role × GET and POST.
+
+Each row of ``MATRIX`` gives the exact status each role gets. URL arguments name objects of
+agency A (its slug, a training it hosts, its staff member and that member's registration, a
+join request, an invitation). POSTs are
+a form sent with nothing filled in (a browser always sends at least the CSRF token).
+A URL added to the project without a row here fails
+``test_every_project_url_has_a_row_in_the_matrix``.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from members import services
+from members.models import MembershipState
+from tests.conftest import ROLES
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    PersonFactory,
+    TrainingFactory,
+    UserFactory,
+)
+from trainings.services import registration_create
+
+pytestmark = pytest.mark.django_db
+
+ANON, MEMBER, STAFF_A, COORD_A, COORD_B, CURATOR, SUPERUSER = ROLES
+LOGIN = "login"  # a 302 to allauth's sign-in with ?next=
+# What a browser sends for a form left blank. (The test client doesn't check the token.)
+BLANK_FORM = {"csrfmiddlewaretoken": "unchecked"}
+
+
+def everyone(status: int) -> dict:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int) -> dict:
+    """Anonymous visitors are sent to sign in; every signed-in role gets ``status``."""
+    return {**everyone(status), ANON: LOGIN}
+
+
+def manage(status: int) -> dict:
+    """A manage page of agency A: only its coordinators get ``status``. Its other staff are
+    refused (403); everyone else, superusers included, gets 404 as if it did not exist."""
+    return {
+        ANON: LOGIN,
+        MEMBER: 404,
+        STAFF_A: 403,
+        COORD_A: status,
+        COORD_B: 404,
+        CURATOR: 404,
+        SUPERUSER: 404,
+    }
+
+
+STAFF_ONLY = {**everyone(403), ANON: LOGIN, CURATOR: 302, SUPERUSER: 302}
+
+MATRIX: dict[str, dict[str, dict]] = {
+    # Portal
+    "home": {"GET": everyone(200), "POST": everyone(405)},
+    "healthz": {"GET": everyone(200), "POST": everyone(200)},
+    "robots": {"GET": everyone(200), "POST": everyone(200)},
+    "sitemap": {"GET": everyone(200), "POST": everyone(200)},
+    "admin_login": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    # Catalogue
+    "trainings:list": {"GET": everyone(200), "POST": everyone(405)},
+    "trainings:calendar": {"GET": everyone(200), "POST": everyone(200)},
+    "trainings:past": {"GET": everyone(200), "POST": everyone(405)},
+    "trainings:feed": {"GET": everyone(200), "POST": everyone(200)},
+    "trainings:detail": {"GET": everyone(200), "POST": everyone(405)},
+    "trainings:ics": {"GET": everyone(200), "POST": everyone(200)},
+    # Registration (staff of A is registered already: registering again is a no-op, with a
+    # message). Only that person can cancel their registration; for others it doesn't exist.
+    "trainings:register": {"GET": everyone(405), "POST": signed_in(302)},
+    "trainings:my_trainings": {"GET": signed_in(200), "POST": signed_in(200)},
+    "trainings:my_registration_cancel": {
+        "GET": everyone(405),
+        "POST": {**signed_in(404), STAFF_A: 302},
+    },
+    # Directory
+    "members:agency_list": {"GET": everyone(200), "POST": everyone(405)},
+    "members:agency_detail": {"GET": everyone(200), "POST": everyone(405)},
+    "members:agency_join": {"GET": everyone(405), "POST": signed_in(302)},
+    # Coordinator area of agency A
+    "members:manage_home": {"GET": manage(200), "POST": manage(200)},
+    "members:manage_profile": {"GET": manage(200), "POST": manage(400)},
+    "members:manage_staff": {"GET": manage(200), "POST": manage(200)},
+    "members:manage_staff_export": {"GET": manage(200), "POST": manage(200)},
+    "members:manage_invite": {"GET": manage(200), "POST": manage(400)},
+    "members:manage_import": {"GET": manage(200), "POST": manage(400)},
+    "members:manage_import_confirm": {"GET": everyone(405), "POST": manage(302)},
+    "members:manage_member_role": {"GET": everyone(405), "POST": manage(302)},
+    "members:manage_member_remove": {"GET": everyone(405), "POST": manage(302)},
+    "members:manage_credential_add": {"GET": manage(200), "POST": manage(400)},
+    "members:manage_invitation": {"GET": everyone(405), "POST": manage(302)},
+    "members:manage_requests": {"GET": manage(200), "POST": manage(200)},
+    "members:manage_request_decide": {"GET": everyone(405), "POST": manage(302)},
+    "trainings:agency_registrations": {"GET": manage(200), "POST": manage(200)},
+    "trainings:agency_registrations_csv": {"GET": manage(200), "POST": manage(200)},
+    # A blank batch form: "Choose at least one person", on the form page again.
+    "trainings:agency_register_staff": {"GET": manage(200), "POST": manage(200)},
+    "trainings:agency_registration_cancel": {"GET": everyone(405), "POST": manage(302)},
+    # A blank substitute form names no one on the roster: 404, like a tampered person id.
+    "trainings:agency_registration_substitute": {"GET": manage(200), "POST": manage(404)},
+    # My page
+    "members:me": {"GET": signed_in(200), "POST": signed_in(400)},
+    "members:me_export": {"GET": signed_in(200), "POST": signed_in(200)},
+    "members:me_delete": {"GET": signed_in(200), "POST": signed_in(400)},
+    # The invited membership is someone else's: nobody else can answer it.
+    "members:me_invitation": {"GET": everyone(405), "POST": signed_in(404)},
+    # An open invitation to an address without an account: anyone can see the page; no one
+    # here can accept it (a form is needed, or it is another person's address).
+    "members:invitation": {"GET": everyone(200), "POST": everyone(400)},
+}
+
+
+# --- The project's URLs, from the resolver ----------------------------------------------------
+
+
+def _third_party(resolver: URLResolver) -> bool:
+    """Django admin's and allauth's own URLs are theirs, not the project's."""
+    module = getattr(resolver.urlconf_module, "__name__", "")
+    return resolver.namespace == "admin" or module.startswith("allauth")
+
+
+def _project_patterns(patterns=None, namespace: str = ""):
+    """(name, pattern) of every project URL; name is None for an unnamed pattern."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            if _third_party(entry):
+                continue
+            inner = ":".join(part for part in (namespace, entry.namespace or "") if part)
+            yield from _project_patterns(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            if getattr(entry.callback, "__module__", "").startswith("allauth"):
+                continue
+            name = entry.name and (f"{namespace}:{entry.name}" if namespace else entry.name)
+            yield name, entry
+
+
+PROJECT_URLS = dict(_project_patterns())
+
+
+def test_every_project_url_has_a_row_in_the_matrix():
+    names = set(PROJECT_URLS)
+    assert None not in names, "an unnamed project URL can't be in the permission matrix"
+    assert sorted(names - set(MATRIX)) == [], "add these URL names to MATRIX"
+    assert sorted(set(MATRIX) - names) == [], "these MATRIX rows name no URL"
+
+
+def test_the_matrix_keeps_admin_login_and_leaves_out_third_party_urls():
+    assert "admin_login" in PROJECT_URLS
+    assert not any(name.startswith("admin:") for name in PROJECT_URLS)
+    assert not any(name.startswith(("account_", "mfa_")) for name in PROJECT_URLS)
+    assert len(PROJECT_URLS) == 40
+
+
+def test_every_row_gives_a_status_for_each_role_and_method():
+    for name, row in MATRIX.items():
+        assert set(row) == {"GET", "POST"}, name
+        for method, statuses in row.items():
+            assert set(statuses) == set(ROLES), (name, method)
+
+
+def test_every_manage_url_of_agency_a_is_closed_to_everyone_but_its_coordinators():
+    manage_names = [
+        name
+        for name, pattern in PROJECT_URLS.items()
+        if str(pattern.pattern).startswith("agencies/<slug:slug>/manage/")
+    ]
+    assert len(manage_names) == 18
+    for name in manage_names:
+        for method, statuses in MATRIX[name].items():
+            if statuses == everyone(405):
+                continue
+            others = [statuses[role] for role in (MEMBER, COORD_B, CURATOR, SUPERUSER)]
+            assert others == [404] * 4, (name, method)
+            assert statuses[STAFF_A] == 403, (name, method)
+            assert statuses[ANON] == LOGIN, (name, method)
+
+
+# --- The matrix -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(agency_a, agency_b, member, staff_a, coordinator_a, coordinator_b, curator, superuser):
+    """Every role, and agency A's objects the URLs name."""
+    invited = PersonFactory(user=UserFactory(email="invited@example.org"))
+    invitation = InvitationFactory(agency=agency_a, email="invitee@example.org")
+    training = TrainingFactory(host_agency=agency_a)
+    return SimpleNamespace(
+        agency=agency_a,
+        training=training,
+        registration=registration_create(
+            training=training, person=staff_a.person, agency=agency_a, registered_by=staff_a
+        ),
+        staff_membership=staff_a.person.memberships.get(),
+        join_request=MembershipFactory(agency=agency_a, state=MembershipState.REQUESTED),
+        invited_membership=MembershipFactory(
+            agency=agency_a, person=invited, state=MembershipState.INVITED
+        ),
+        invitation=invitation,
+        token=services.invitation_token(invitation),
+    )
+
+
+TRAINING_PAGES = {"trainings:detail", "trainings:ics", "trainings:register"}
+
+
+def _url(name: str, world) -> str:
+    membership = {
+        "members:manage_request_decide": world.join_request,
+        "members:me_invitation": world.invited_membership,
+    }.get(name, world.staff_membership)
+    values = {
+        "slug": world.training.slug if name in TRAINING_PAGES else world.agency.slug,
+        "training_slug": world.training.slug,
+        "registration_id": world.registration.pk,
+        "membership_id": membership.pk,
+        "invitation_id": world.invitation.pk,
+        "token": world.token,
+    }
+    params = PROJECT_URLS[name].pattern.converters
+    return reverse(name, kwargs={param: values[param] for param in params})
+
+
+CASES = [
+    pytest.param(name, role, method, id=f"{name}-{role}-{method}")
+    for name in MATRIX
+    for role in ROLES
+    for method in ("GET", "POST")
+]
+
+
+@pytest.mark.parametrize(("name", "role", "method"), CASES)
+def test_permission_matrix(request, client, world, name, role, method):
+    user = request.getfixturevalue(role)
+    if user is not None:
+        client.force_login(user)
+    url = _url(name, world)
+    expected = MATRIX[name][method][role]
+
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, BLANK_FORM)
+
+    if expected == LOGIN:
+        assert response.status_code == 302, (url, response.status_code)
+        assert response["Location"].startswith(reverse("account_login") + "?next="), response[
+            "Location"
+        ]
+    else:
+        assert response.status_code == expected, (url, response.status_code)
