@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from resources import selectors as resource_selectors
 from trainings import selectors as training_selectors
 
 from . import health
@@ -18,6 +19,7 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["next_trainings"] = training_selectors.training_next(limit=6)
+        context["featured_resources"] = resource_selectors.featured_resources(limit=4)
         return context
 
 

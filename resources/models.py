@@ -1,1 +1,187 @@
-# The resource library arrives with its own issue; the app exists so the layout is complete.
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Agency, Person
+
+
+class ResourceKind(models.TextChoices):
+    GUIDE = "guide", _("Guide")
+    TOOL = "tool", _("Tool")
+    WORKSHEET = "worksheet", _("Worksheet")
+    VIDEO = "video", _("Video")
+    RECORDING = "recording", _("Recording")
+    SLIDE_DECK = "slides", _("Slide deck")
+    ARTICLE = "article", _("Article")
+    STORY = "story", _("Implementation story")
+
+
+class ResourceModel(models.TextChoices):
+    NMT = "nmt", _("NMT")
+    NME = "nme", _("NME")
+    BOTH = "both", _("NMT and NME")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    MEMBERS = "members", _("Members only")
+
+
+class ResourceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for review")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Topic(models.Model):
+    """A curated topic of the library (sensory regulation, supervision, …)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audience(models.Model):
+    """Who a resource is for: clinicians, educators, caregivers, coordinators, leaders."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# The full-text document: title weighted above summary, summary above body. The GIN index below
+# is built on exactly this expression (PostgreSQL only), so searches can use it.
+SEARCH_CONFIG = "english"
+SEARCH_VECTOR = (
+    SearchVector("title", weight="A", config=SEARCH_CONFIG)
+    + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+    + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+)
+
+
+class ResourceQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ResourceStatus.PUBLISHED)
+
+    def visible_to(self, user):
+        """Published, and members-only ones only for signed-in people."""
+        queryset = self.published()
+        if not (user and user.is_authenticated):
+            queryset = queryset.filter(visibility=Visibility.PUBLIC)
+        return queryset
+
+    def featured(self):
+        return self.published().filter(featured=True).order_by("featured_order", "-published_at")
+
+
+class Resource(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    summary = models.CharField(_("summary"), max_length=400)
+    body = models.TextField(
+        _("body"), blank=True, help_text=_("Markdown. Raw HTML and unsafe links are removed.")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ResourceKind.choices)
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True)
+    audiences = models.ManyToManyField(Audience, verbose_name=_("audiences"), blank=True)
+    model = models.CharField(
+        _("model"), max_length=8, choices=ResourceModel.choices, default=ResourceModel.BOTH
+    )
+    file = models.FileField(_("file"), upload_to="resources/%Y/%m/", blank=True)
+    file_type = models.CharField(_("file type"), max_length=100, blank=True, editable=False)
+    file_size = models.PositiveBigIntegerField(
+        _("file size"), null=True, blank=True, editable=False
+    )
+    external_url = models.URLField(_("external link"), blank=True, max_length=500)
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResourceStatus.choices, default=ResourceStatus.DRAFT
+    )
+    featured = models.BooleanField(_("featured"), default=False)
+    featured_order = models.PositiveSmallIntegerField(_("featured order"), default=0)
+    contributed_by = models.ForeignKey(
+        Person,
+        verbose_name=_("contributed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    contributed_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    trainings = models.ManyToManyField(
+        "trainings.Training",
+        verbose_name=_("training materials for"),
+        blank=True,
+        related_name="resources",
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    review_note = models.TextField(
+        _("review note"), blank=True, help_text=_("Sent to the contributor when declining.")
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(external_url="")) | (~Q(file="") & Q(external_url="")),
+                name="resource_file_or_link",
+                violation_error_message=_("Give either a file or a link, not both."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="resource_status_pub_idx"),
+            # Created on PostgreSQL only (see migration 0002): SQLite has no tsvector.
+            GinIndex(SEARCH_VECTOR, name="resource_search_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("resources:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_members_only(self) -> bool:
+        return self.visibility == Visibility.MEMBERS
+
+    @property
+    def is_new(self) -> bool:
+        return bool(self.published_at) and (timezone.now() - self.published_at).days < 30

@@ -1,6 +1,7 @@
 """The test suite: PostgreSQL and Redis on localhost, unless DATABASE_URL / REDIS_URL differ."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/test")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -23,3 +24,5 @@ STORAGES = {
 # Serve static files from the finders: the suite never runs collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Uploaded files go to a throwaway folder, never into the project.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="nmt-test-media-")

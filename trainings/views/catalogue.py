@@ -4,6 +4,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from resources import selectors as resource_selectors
+
 from .. import ics, selectors
 from ..calendar import MonthForm, month_grid, place_sessions
 from ..structured_data import event_jsonld
@@ -67,6 +69,9 @@ class TrainingDetailView(DetailView):
         context["other_dates"] = selectors.training_other_dates(training=training)
         context["jsonld"] = event_jsonld(training) if training.starts_at else ""
         context["viewer"] = selectors.viewer_state(user=self.request.user, training=training)
+        context["materials"] = resource_selectors.training_materials(
+            training=training, user=self.request.user
+        )
         return context
 
 
@@ -114,3 +119,16 @@ def feed_ics(request):
         ics.build_calendar(trainings, name=_("NMT Community of Practice trainings")),
         filename="nmt-trainings.ics",
     )
+
+
+def my_calendar_ics(request, token: str):
+    """A person's own feed: the trainings they hold a confirmed seat at. Calendar apps fetch it
+    without signing in, so the secret token is the key; an unknown one answers 404."""
+    _person, trainings = selectors.personal_calendar(token=token)
+    response = _ics_response(
+        ics.build_calendar(trainings, name=_("My NMT trainings")), filename="my-nmt-trainings.ics"
+    )
+    # Personal: never kept by a shared cache, never indexed.
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

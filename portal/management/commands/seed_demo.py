@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from members import services as member_services
 from members.models import (
@@ -31,6 +33,13 @@ from members.models import (
     Role,
     User,
 )
+from resources.models import (
+    Audience,
+    Resource,
+    ResourceStatus,
+    Topic,
+    Visibility,
+)
 from trainings import services
 from trainings.models import (
     Format,
@@ -41,6 +50,8 @@ from trainings.models import (
     Status,
     Training,
 )
+
+from ._demo_library import BODY, RESOURCES, SUMMARIES, tiny_pdf
 
 DEMO_PASSWORD = "nmt-demo-2026"
 DEMO_USERS = [
@@ -384,10 +395,12 @@ class Command(BaseCommand):
         people = self._rosters(timezone.localdate())
         trainings = self._trainings(timezone.localdate())
         self._demo_registrations()
+        resources = self._library()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} new sign-ins, {agencies} new agencies, "
-                f"{people} new roster members, {trainings} new trainings."
+                f"{people} new roster members, {trainings} new trainings, "
+                f"{resources} new resources."
             )
         )
 
@@ -604,6 +617,76 @@ class Command(BaseCommand):
             confirmed_at=timezone.now(),
         )
         Training.objects.filter(pk=training.pk).update(seats_taken=F("seats_taken") + 1)
+
+    def _library(self) -> int:
+        """About 40 resources across kinds, topics and audiences, with small generated PDFs;
+        some members-only, a few featured, two proposals waiting for review."""
+        rng = random.Random(40)
+        topics = {topic.slug: topic for topic in Topic.objects.all()}
+        audiences = {audience.slug: audience for audience in Audience.objects.all()}
+        agencies = list(Agency.objects.order_by("slug"))
+        trainings = list(Training.objects.published().order_by("starts_at"))
+        created = 0
+        featured_order = 0
+        for index, (
+            title,
+            kind,
+            topic_slugs,
+            audience_slugs,
+            model,
+            members,
+            featured,
+        ) in enumerate(RESOURCES):
+            slug = slugify(title)
+            if Resource.objects.filter(slug=slug).exists():
+                continue
+            summary = SUMMARIES[kind].format(
+                audience=" and ".join(audiences[a].name.lower() for a in audience_slugs[:2]),
+                topic=" and ".join(topics[t].name.lower() for t in topic_slugs[:2]),
+            )
+            resource = Resource(
+                title=title,
+                slug=slug,
+                summary=summary,
+                body=BODY.format(summary=summary),
+                kind=kind,
+                model=model,
+                visibility=Visibility.MEMBERS if members else Visibility.PUBLIC,
+                status=ResourceStatus.SUBMITTED
+                if index >= len(RESOURCES) - 2
+                else ResourceStatus.PUBLISHED,
+                featured=featured,
+                featured_order=featured_order if featured else 0,
+                contributed_agency=rng.choice(agencies),
+                published_at=timezone.now() - dt.timedelta(days=rng.randint(1, 400)),
+            )
+            featured_order += int(featured)
+            if resource.status == ResourceStatus.SUBMITTED:
+                resource.published_at = None
+                resource.contributed_by = Person.objects.get(user__email="practitioner@example.org")
+            if kind in ("video", "recording"):
+                resource.external_url = f"https://videos.example.org/nmt-cop/{slug}"
+            else:
+                pdf = tiny_pdf(
+                    title,
+                    [
+                        summary[:95],
+                        "Shared for learning within the Bay Area NMT/NME community of practice.",
+                        "Contains no client information.",
+                    ],
+                )
+                resource.file.save(f"{slug}.pdf", ContentFile(pdf), save=False)
+                resource.file_type = "application/pdf"
+                resource.file_size = len(pdf)
+            resource.save()
+            resource.topics.set([topics[t] for t in topic_slugs if t in topics])
+            resource.audiences.set([audiences[a] for a in audience_slugs if a in audiences])
+            if trainings and resource.status == ResourceStatus.PUBLISHED:
+                resource.trainings.set(
+                    rng.sample(trainings, k=min(len(trainings), rng.randint(0, 3)))
+                )
+            created += 1
+        return created
 
     def _trainings(self, today: dt.date) -> int:
         existing = set(Training.objects.values_list("slug", flat=True))

@@ -1,0 +1,233 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from portal.exceptions import ApplicationError
+from portal.forms import URL_FIELD_OVERRIDES
+
+from . import services, uploads
+from .forms import DeclineForm
+from .models import Audience, Resource, ResourceStatus, Topic
+
+
+class ResourceAdminForm(forms.ModelForm):
+    # The admin supplies the model and fields.
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            uploads.detect(upload)
+        return upload
+
+
+class ModerationFilter(admin.SimpleListFilter):
+    """The moderation queue, with how many submissions wait."""
+
+    title = _("moderation")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        waiting = Resource.objects.filter(status=ResourceStatus.SUBMITTED).count()
+        return [("waiting", _("Waiting for review (%(n)d)") % {"n": waiting})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(status=ResourceStatus.SUBMITTED).order_by("created_at")
+        return queryset
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Audience)
+class AudienceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    form = ResourceAdminForm
+    formfield_overrides = URL_FIELD_OVERRIDES
+    list_display = [
+        "title", "kind", "status", "visibility", "featured", "featured_order", "published_at",
+        "preview_link",
+    ]  # fmt: skip
+    list_filter = [
+        ModerationFilter, "status", "kind", "topics", "audiences", "visibility", "featured",
+    ]  # fmt: skip
+    list_editable = ["featured_order"]
+    search_fields = ["title", "summary", "contributed_by__display_name"]
+    list_select_related = ["contributed_agency"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["topics", "audiences"]
+    autocomplete_fields = ["trainings", "contributed_agency"]
+    raw_id_fields = ["contributed_by"]
+    readonly_fields = ["file_type", "file_size", "reviewed_by", "created_at", "updated_at"]
+    actions = ["publish", "feature", "unfeature", "archive"]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "model", "summary", "body")}),
+        (_("File or link"), {"fields": ("file", "file_type", "file_size", "external_url")}),
+        (_("Browsing"), {"fields": ("topics", "audiences", "trainings")}),
+        (
+            _("Publication"),
+            {
+                "fields": (
+                    "status",
+                    "visibility",
+                    "featured",
+                    "featured_order",
+                    "published_at",
+                    "contributed_by",
+                    "contributed_agency",
+                    "review_note",
+                    "reviewed_by",
+                )
+            },
+        ),
+    )
+
+    def changelist_view(self, request, extra_context=None):
+        waiting = Resource.objects.filter(status=ResourceStatus.SUBMITTED).count()
+        if waiting and "queue" not in request.GET:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d submission waits for review (see “moderation”).",
+                    "%d submissions wait for review (see “moderation”).",
+                    waiting,
+                )
+                % waiting,
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        upload = form.cleaned_data.get("file") if "file" in form.changed_data else None
+        services.resource_save(resource=obj, upload=upload or None)
+
+    # --- Preview and decline ------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:resource_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="resources_resource_preview",
+            ),
+            path(
+                "<int:resource_id>/decline/",
+                self.admin_site.admin_view(self.decline_view),
+                name="resources_resource_decline",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj):
+        url = reverse("admin:resources_resource_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Preview"))
+
+    def preview_view(self, request, resource_id: int):
+        resource = get_object_or_404(Resource, pk=resource_id)
+        if not self.has_view_permission(request, resource):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "admin/resources/preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Preview: %(title)s") % {"title": resource.title},
+                "resource": resource,
+            },
+        )
+
+    def decline_view(self, request, resource_id: int):
+        resource = get_object_or_404(Resource, pk=resource_id)
+        if not self.has_change_permission(request, resource):
+            raise PermissionDenied
+        form = DeclineForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.resource_decline(
+                    resource=resource, reviewed_by=request.user, note=form.cleaned_data["note"]
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("Declined; the contributor has been emailed."), messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:resources_resource_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/resources/decline.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Decline: %(title)s") % {"title": resource.title},
+                "resource": resource,
+                "form": form,
+            },
+        )
+
+    # --- Actions ----------------------------------------------------------------------------
+
+    def _run(self, request, queryset, action, done_message):
+        done = 0
+        for resource in queryset:
+            try:
+                action(resource)
+            except ApplicationError as error:
+                self.message_user(request, f"{resource}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Publish selected resources"))
+    def publish(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.resource_publish(resource=r, reviewed_by=request.user),
+            lambda n: ngettext("Published %d resource.", "Published %d resources.", n) % n,
+        )
+
+    @admin.action(description=_("Feature selected resources"))
+    def feature(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.resource_feature(resource=r, featured=True),
+            lambda n: ngettext("Featured %d resource.", "Featured %d resources.", n) % n,
+        )
+
+    @admin.action(description=_("Stop featuring selected resources"))
+    def unfeature(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.resource_feature(resource=r, featured=False),
+            lambda n: ngettext("Unfeatured %d resource.", "Unfeatured %d resources.", n) % n,
+        )
+
+    @admin.action(description=_("Archive selected resources"))
+    def archive(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            lambda r: services.resource_archive(resource=r),
+            lambda n: ngettext("Archived %d resource.", "Archived %d resources.", n) % n,
+        )

@@ -1,0 +1,114 @@
+"""Reads for the library. Search is full-text on PostgreSQL (a GIN index on the weighted
+title/summary/body vector, web-search syntax, ranked, with highlighted snippets) and a simple
+``icontains`` fallback on the embedded SQLite default."""
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from trainings.models import Training
+
+from .filters import ResourceFilter
+from .models import SEARCH_CONFIG, SEARCH_VECTOR, Resource, Topic, Visibility
+
+# Snippet markers that cannot occur in text, swapped for <mark> after escaping.
+_START, _STOP = "\x02", "\x03"
+
+
+def _base(queryset: QuerySet[Resource]) -> QuerySet[Resource]:
+    return queryset.select_related("contributed_agency").prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("name"))
+    )
+
+
+def library_search(*, user, data=None) -> tuple[ResourceFilter, QuerySet[Resource], bool]:
+    """Published resources filtered by the GET ``data``; returns (filterset, results, searching).
+
+    Members-only resources are listed for everyone (title and summary), but their body is never
+    quoted in a snippet for someone who is not signed in.
+    """
+    filterset = ResourceFilter(data or None, queryset=_base(Resource.objects.published()))
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, filterset.queryset.none(), False
+    queryset = filterset.qs
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    q = (cleaned.get("q") or "").strip()
+    sort = cleaned.get("sort") or ("relevance" if q else "newest")
+    if not q:
+        return filterset, queryset.order_by("-published_at", "-pk"), False
+    if connection.vendor == "postgresql":
+        queryset = _postgres_search(queryset, q, signed_in=user.is_authenticated)
+    else:
+        queryset = _fallback_search(queryset, q)
+    if sort == "newest":
+        queryset = queryset.order_by("-published_at", "-pk")
+    return filterset, queryset, True
+
+
+def _postgres_search(queryset, q: str, *, signed_in: bool):
+    query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+    options = {"start_sel": _START, "stop_sel": _STOP, "max_words": 30, "min_words": 12}
+    body = SearchHeadline("body", query, config=SEARCH_CONFIG, **options)
+    summary = SearchHeadline("summary", query, config=SEARCH_CONFIG, **options)
+    headline = (
+        body if signed_in else Case(When(visibility=Visibility.MEMBERS, then=summary), default=body)
+    )
+    return (
+        queryset.annotate(search=SEARCH_VECTOR)
+        .filter(search=query)
+        .annotate(rank=SearchRank(SEARCH_VECTOR, query), headline=headline)
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def _fallback_search(queryset, q: str):
+    terms = [term for term in q.replace('"', " ").split() if term.lower() not in {"or", "and"}]
+    terms = [term.lstrip("-") for term in terms if term.lstrip("-")][:10]
+    if not terms:
+        return queryset.none()
+    condition = Q()
+    for term in terms:
+        condition &= Q(title__icontains=term) | Q(summary__icontains=term) | Q(body__icontains=term)
+    rank = Case(
+        When(title__icontains=terms[0], then=Value(3)),
+        When(summary__icontains=terms[0], then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        queryset.filter(condition)
+        .annotate(rank=rank, headline=Value(""))
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def snippet(resource: Resource) -> SafeString:
+    """The search headline, HTML-escaped, with the matched words in <mark>."""
+    text = getattr(resource, "headline", "") or ""
+    safe = escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    return mark_safe(safe)  # noqa: S308 - escaped above; only our <mark> tags are added.
+
+
+def resource_detail_queryset() -> QuerySet[Resource]:
+    return (
+        _base(Resource.objects.published())
+        .prefetch_related(
+            "audiences",
+            Prefetch("trainings", queryset=Training.objects.listed().order_by("-starts_at")),
+        )
+        .select_related("contributed_by")
+    )
+
+
+def featured_resources(*, limit: int = 4) -> QuerySet[Resource]:
+    return _base(Resource.objects.featured())[:limit]
+
+
+def training_materials(*, training: Training, user) -> QuerySet[Resource]:
+    return training.resources.published().order_by("title")
+
+
+def can_read(*, resource: Resource, user) -> bool:
+    return resource.visibility == Visibility.PUBLIC or user.is_authenticated

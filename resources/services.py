@@ -1,0 +1,164 @@
+"""Every write to the library: proposals, curation actions and file checks."""
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from members.models import Agency, Person, User
+from portal import notifications
+from portal.exceptions import ApplicationError
+
+from . import uploads
+from .models import Resource, ResourceStatus
+
+
+class ResourceError(ApplicationError):
+    pass
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:180] or "resource"
+    slug, n = base, 2
+    while Resource.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_file(resource: Resource, upload) -> None:
+    resource.file_type = uploads.detect(upload)
+    resource.file_size = upload.size
+
+
+def _curator_emails() -> list[str]:
+    return list(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
+
+
+@transaction.atomic
+def resource_propose(
+    *,
+    person: Person,
+    title: str,
+    summary: str,
+    body: str,
+    kind: str,
+    model: str,
+    topics=(),
+    audiences=(),
+    upload=None,
+    external_url: str = "",
+    agency: Agency | None = None,
+) -> Resource:
+    """A member proposes a resource or practice: saved as submitted, curators are emailed."""
+    if bool(upload) == bool(external_url):
+        raise ResourceError(_("Attach a file or give a link (one of the two)."))
+    resource = Resource(
+        title=title.strip(),
+        slug=_unique_slug(title),
+        summary=summary.strip(),
+        body=body,
+        kind=kind,
+        model=model,
+        external_url=external_url,
+        status=ResourceStatus.SUBMITTED,
+        contributed_by=person,
+        contributed_agency=agency,
+    )
+    if upload:
+        _check_file(resource, upload)
+        resource.file = upload
+    resource.save()
+    resource.topics.set(topics)
+    resource.audiences.set(audiences)
+    curators = _curator_emails()
+    if curators:
+        notifications.queue(
+            notifications.build(
+                "resource_submitted",
+                to=curators,
+                context={
+                    "resource": resource,
+                    "person": person,
+                    "review_url": settings.SITE_URL
+                    + reverse("admin:resources_resource_change", args=[resource.pk]),
+                },
+            )
+        )
+    return resource
+
+
+def resource_save(*, resource: Resource, upload=None) -> Resource:
+    """Save a resource edited as a whole (the admin form); a new file is checked first."""
+    if upload is not None:
+        _check_file(resource, upload)
+    if not resource.slug:
+        resource.slug = _unique_slug(resource.title)
+    if resource.status == ResourceStatus.PUBLISHED and resource.published_at is None:
+        resource.published_at = timezone.now()
+    resource.save()
+    return resource
+
+
+def _notify_contributor(resource: Resource, name: str) -> None:
+    person = resource.contributed_by
+    if person is None:
+        return
+    notifications.queue(
+        notifications.build(
+            name,
+            to=[person.user.email],
+            context={
+                "resource": resource,
+                "person": person,
+                "resource_url": settings.SITE_URL + resource.get_absolute_url(),
+            },
+        )
+    )
+
+
+@transaction.atomic
+def resource_publish(*, resource: Resource, reviewed_by: User) -> Resource:
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    if resource.status == ResourceStatus.PUBLISHED:
+        return resource
+    was_submitted = resource.status == ResourceStatus.SUBMITTED
+    resource.status = ResourceStatus.PUBLISHED
+    resource.published_at = resource.published_at or timezone.now()
+    resource.reviewed_by = reviewed_by
+    resource.save(update_fields=["status", "published_at", "reviewed_by", "updated_at"])
+    if was_submitted:
+        _notify_contributor(resource, "resource_published")
+    return resource
+
+
+@transaction.atomic
+def resource_decline(*, resource: Resource, reviewed_by: User, note: str) -> Resource:
+    """Decline a submission with a note for the contributor (it goes back to draft)."""
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    if resource.status != ResourceStatus.SUBMITTED:
+        raise ResourceError(_("Only submitted resources can be declined."))
+    if not note.strip():
+        raise ResourceError(_("Write a note for the contributor."))
+    resource.status = ResourceStatus.DRAFT
+    resource.review_note = note.strip()
+    resource.reviewed_by = reviewed_by
+    resource.save(update_fields=["status", "review_note", "reviewed_by", "updated_at"])
+    _notify_contributor(resource, "resource_declined")
+    return resource
+
+
+def resource_archive(*, resource: Resource) -> Resource:
+    resource.status = ResourceStatus.ARCHIVED
+    resource.featured = False
+    resource.save(update_fields=["status", "featured", "updated_at"])
+    return resource
+
+
+def resource_feature(*, resource: Resource, featured: bool) -> Resource:
+    if featured and resource.status != ResourceStatus.PUBLISHED:
+        raise ResourceError(_("Only published resources can be featured."))
+    resource.featured = featured
+    resource.save(update_fields=["featured", "updated_at"])
+    return resource

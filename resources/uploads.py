@@ -1,0 +1,42 @@
+"""Checking uploaded library files by their content, not their name."""
+
+import filetype
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+MAX_BYTES = 25 * 1024 * 1024
+
+# What the library accepts, by the type detected from the file's first bytes.
+ALLOWED = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PPTX",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+}
+
+
+def detect(upload) -> str:
+    """The upload's real MIME type, read from its content. Raises ValidationError if it is too
+    large or not one of the accepted types (whatever its name says)."""
+    if upload.size > MAX_BYTES:
+        raise ValidationError(
+            _("The file is %(size)s MB; the library accepts files up to 25 MB.")
+            % {"size": f"{upload.size / 1024 / 1024:.1f}"},
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED:
+        raise ValidationError(
+            _("This file's content is not a PDF, DOCX, PPTX, XLSX, PNG or JPEG file."),
+            code="bad_type",
+        )
+    return kind.mime
+
+
+def label(mime: str) -> str:
+    return ALLOWED.get(mime, "")

@@ -1,0 +1,128 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView
+
+from members.models import Membership, MembershipState
+from members.services import person_for_user
+from portal.exceptions import ApplicationError
+
+from . import selectors, services
+from .forms import ShareForm
+
+# Deep pages get slow and nobody reads them: refine the search instead.
+MAX_PAGE = 100
+
+
+class ResourceListView(ListView):
+    template_name = "resources/resource_list.html"
+    context_object_name = "resources"
+    paginate_by = 20
+
+    def get_queryset(self):
+        self.filterset, queryset, self.searching = selectors.library_search(
+            user=self.request.user, data=self.request.GET
+        )
+        return queryset
+
+    def paginate_queryset(self, queryset, page_size):
+        page = self.request.GET.get("page", "1")
+        if page.isdigit() and int(page) > MAX_PAGE:
+            raise Http404(_("Refine the search to see further results."))
+        return super().paginate_queryset(queryset, page_size)
+
+    @property
+    def filters_invalid(self) -> bool:
+        return self.filterset.is_bound and not self.filterset.is_valid()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["searching"] = self.searching
+        context["filters_active"] = any(v for k, v in self.request.GET.items() if k != "page")
+        context["results"] = [
+            (resource, selectors.snippet(resource) if self.searching else "")
+            for resource in context["resources"]
+        ]
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.filters_invalid:
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class ResourceDetailView(DetailView):
+    template_name = "resources/resource_detail.html"
+    context_object_name = "resource"
+
+    def get_queryset(self):
+        return selectors.resource_detail_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_read"] = selectors.can_read(resource=self.object, user=self.request.user)
+        return context
+
+
+def resource_download(request, slug: str):
+    """Serve a library file as an attachment; members-only files need a signed-in member."""
+    resource = get_object_or_404(selectors.resource_detail_queryset(), slug=slug)
+    if not resource.file:
+        raise Http404(_("This resource has no file."))
+    if not selectors.can_read(resource=resource, user=request.user):
+        query = urlencode({"next": resource.get_absolute_url()})
+        return redirect(f"{reverse('account_login')}?{query}")
+    response = FileResponse(
+        resource.file.open("rb"),
+        as_attachment=True,
+        filename=resource.file.name.rsplit("/", 1)[-1],
+        content_type=resource.file_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+def resource_share(request):
+    person = person_for_user(user=request.user)
+    agencies = [
+        m.agency
+        for m in Membership.objects.filter(person=person, state=MembershipState.ACTIVE)
+        .select_related("agency")
+        .order_by("agency__name")
+    ]
+    form = ShareForm(request.POST or None, request.FILES or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.resource_propose(
+                person=person,
+                title=data["title"],
+                summary=data["summary"],
+                body=data["body"],
+                kind=data["kind"],
+                model=data["model"],
+                topics=data["topics"],
+                audiences=data["audiences"],
+                upload=data.get("file"),
+                external_url=data.get("external_url", ""),
+                agency=data.get("agency"),
+            )
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you! Curators will review your proposal and email you."),
+            )
+            return redirect("resources:list")
+    return render(
+        request, "resources/share.html", {"form": form}, status=400 if form.errors else 200
+    )
