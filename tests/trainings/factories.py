@@ -1,0 +1,52 @@
+"""Helpers for the registration tests: registrations, members of an agency, crowds of people.
+
+``RegistrationFactory`` writes a row directly, for states the services refuse to create (a past
+training's registrations); it keeps ``Training.seats_taken`` in step for confirmed rows.
+Everything else should go through the services.
+"""
+
+import factory
+from django.db.models import F
+from django.utils import timezone
+
+from members.models import Person, Role, User
+from tests.factories import MembershipFactory, PersonFactory, TrainingFactory, UserFactory
+from trainings.models import Registration, RegistrationStatus, Training
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    training = factory.SubFactory(TrainingFactory)
+    person = factory.SubFactory(PersonFactory)
+    status = RegistrationStatus.CONFIRMED
+    arrived_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        registration = super()._create(model_class, *args, **kwargs)
+        if registration.status == RegistrationStatus.CONFIRMED:
+            Training.objects.filter(pk=registration.training_id).update(
+                seats_taken=F("seats_taken") + 1
+            )
+            registration.training.refresh_from_db(fields=["seats_taken"])
+        return registration
+
+
+def member(agency, *, role: str = Role.STAFF, name: str = "", email: str = "") -> Person:
+    """A person with an active membership of ``agency``."""
+    person_kwargs = {"display_name": name} if name else {}
+    if email:
+        person_kwargs["user"] = UserFactory(email=email)
+    return MembershipFactory(agency=agency, role=role, person=PersonFactory(**person_kwargs)).person
+
+
+def people_in_bulk(count: int, *, prefix: str = "crowd") -> list[Person]:
+    """``count`` people with accounts, made in two queries (the concurrency tests need many)."""
+    users = User.objects.bulk_create(
+        User(email=f"{prefix}{n}@example.org", password="!") for n in range(count)
+    )
+    return Person.objects.bulk_create(
+        Person(user=user, display_name=f"{prefix.title()} {n:03d}") for n, user in enumerate(users)
+    )
