@@ -10,12 +10,13 @@ from import_export.admin import ImportExportModelAdmin
 
 from portal.forms import URL_FIELD_OVERRIDES
 
-from . import services
+from . import digests, services
 from .models import (
     LEVEL_ORDER,
     Agency,
     Credential,
     CredentialSource,
+    DigestSubscription,
     Invitation,
     Membership,
     MembershipState,
@@ -145,7 +146,7 @@ class PersonAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["person", "agency", "role", "state", "created_at"]
-    list_filter = ["role", "state", "agency__county"]
+    list_filter = ["role", "state", "weekly_digest", "agency__county"]
     search_fields = ["person__display_name", "person__user__email", "agency__name"]
     list_select_related = ["person", "agency"]
     autocomplete_fields = ["person", "agency"]
@@ -200,5 +201,63 @@ class CredentialAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext("Verified %d credential.", "Verified %d credentials.", count) % count,
+            messages.SUCCESS,
+        )
+
+
+class DigestStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("receiving", _("Receiving the digest")),
+            ("pending", _("Waiting for confirmation")),
+            ("unsubscribed", _("Unsubscribed")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "receiving":
+            return queryset.receiving()
+        if self.value() == "pending":
+            return queryset.filter(confirmed_at__isnull=True, unsubscribed_at__isnull=True)
+        if self.value() == "unsubscribed":
+            return queryset.filter(unsubscribed_at__isnull=False)
+        return queryset
+
+
+@admin.register(DigestSubscription)
+class DigestSubscriptionAdmin(admin.ModelAdmin):
+    """Subscriptions come only through the double opt-in pages, so curators can look and
+    unsubscribe someone who asks, but not add or edit addresses."""
+
+    list_display = ["email", "state", "person", "created_at", "confirmed_at", "unsubscribed_at"]
+    list_filter = [DigestStateFilter]
+    search_fields = ["email", "person__display_name"]
+    list_select_related = ["person"]
+    fields = [
+        "email", "person", "created_at", "confirmation_sent_at", "confirmed_at", "unsubscribed_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+    actions = ["unsubscribe"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        if obj.unsubscribed_at:
+            return _("Unsubscribed")
+        return _("Receiving") if obj.confirmed_at else _("Waiting for confirmation")
+
+    @admin.action(description=_("Unsubscribe the selected addresses"))
+    def unsubscribe(self, request, queryset):
+        count = 0
+        for subscription in queryset.filter(unsubscribed_at__isnull=True):
+            digests.digest_unsubscribe(subscription=subscription)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("Unsubscribed %d address.", "Unsubscribed %d addresses.", count) % count,
             messages.SUCCESS,
         )

@@ -38,3 +38,54 @@ def join_decided(*, membership, approved: bool, link: str) -> EmailMultiAlternat
             "link": link,
         },
     )
+
+
+# --- Digests --------------------------------------------------------------------------------------
+
+
+def digest_confirmation(*, subscription, link: str) -> EmailMultiAlternatives:
+    return build(
+        "digest_confirm",
+        to=[subscription.email],
+        context={"subscription": subscription, "link": link},
+    )
+
+
+def weekly_digest(
+    *, membership, groups: list[dict], start, last_day, links: dict
+) -> EmailMultiAlternatives:
+    """``groups``: one dict per training (``training``, ``training_url``, ``sessions``,
+    ``registrations``), soonest first."""
+    return build(
+        "weekly_digest",
+        to=[membership.person.user.email],
+        context={
+            "person": membership.person,
+            "agency": membership.agency,
+            "groups": groups,
+            "people_count": sum(len(group["registrations"]) for group in groups),
+            "start": start,
+            "last_day": last_day,
+            **links,
+        },
+    )
+
+
+def monthly_digest(
+    *, subscription, trainings: list, resources: list, month, unsubscribe_url: str
+) -> EmailMultiAlternatives:
+    """The community digest, with the one-click unsubscribe headers of RFC 2369 and RFC 8058."""
+    return build(
+        "monthly_digest",
+        to=[subscription.email],
+        context={
+            "trainings": trainings,
+            "resources": resources,
+            "month": month,
+            "unsubscribe_url": unsubscribe_url,
+        },
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )

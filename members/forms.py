@@ -127,3 +127,17 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class DigestSubscribeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class WeeklyDigestForm(forms.Form):
+    enabled = forms.TypedChoiceField(
+        choices=[("1", _("On")), ("0", _("Off"))], coerce=lambda value: value == "1"
+    )

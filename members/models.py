@@ -1,8 +1,11 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -164,6 +167,11 @@ class Person(models.Model):
         blank=True,
         help_text=_("For example clinician, teacher, case manager, supervisor."),
     )
+    # The secret part of the personal calendar feed's address (/me/calendar/<token>.ics). Made on
+    # first use and replaced on request by ``members.feeds``; null until then.
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -200,6 +208,14 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
     state = models.CharField(
         _("state"), max_length=16, choices=MembershipState.choices, default=MembershipState.ACTIVE
+    )
+    weekly_digest = models.BooleanField(
+        _("weekly digest"),
+        default=False,
+        help_text=_(
+            "Coordinators only: a Monday email listing who from the agency attends trainings "
+            "that week."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -306,3 +322,58 @@ class Credential(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person}: {self.get_level_display()} ({self.get_model_display()})"
+
+
+# --- The monthly community digest ----------------------------------------------------------------
+
+
+def new_digest_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class DigestSubscriptionQuerySet(models.QuerySet):
+    def receiving(self):
+        """Confirmed (double opt-in) and not unsubscribed: the people the digest goes to."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+
+class DigestSubscription(models.Model):
+    """An address that asked for the monthly community digest, with or without an account.
+
+    The digest goes only to confirmed addresses (double opt-in). ``token`` is the secret in the
+    confirmation and unsubscribe links; it is replaced when an unsubscribed address subscribes
+    again, so links from before stop working.
+    """
+
+    email = models.EmailField(_("email address"))
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="digest_subscriptions",
+        help_text=_("Set when a signed-in person subscribed their own address."),
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_digest_token, editable=False)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = DigestSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("digest subscription")
+        verbose_name_plural = _("digest subscriptions")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="digest_subscription_unique_email"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_receiving(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None

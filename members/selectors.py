@@ -1,5 +1,8 @@
 """Reads for the members pages: each returns what its page needs, in a fixed number of queries."""
 
+import datetime as dt
+
+from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -11,6 +14,7 @@ from .models import (
     Agency,
     Credential,
     CredentialLevel,
+    DigestSubscription,
     Invitation,
     Membership,
     MembershipState,
@@ -178,3 +182,59 @@ def person_data_export(*, user: User) -> dict:
             for c in my_credentials(person=person)
         ]
     return data
+
+
+# --- Digests ------------------------------------------------------------------------------------
+
+
+def coordinator_membership(*, user: User, agency: Agency) -> Membership:
+    """The signed-in coordinator's own membership of the agency they manage."""
+    return get_object_or_404(Membership.objects.coordinators(), person__user=user, agency=agency)
+
+
+def weekly_digest_recipients() -> QuerySet[Membership]:
+    """Active coordinators who opted in to the weekly digest, with their accounts."""
+    return (
+        Membership.objects.coordinators()
+        .filter(weekly_digest=True, person__user__is_active=True)
+        .select_related("person__user", "agency")
+        .order_by("agency_id", "pk")
+    )
+
+
+def digest_subscription(*, token: str) -> DigestSubscription:
+    return get_object_or_404(DigestSubscription, token=token)
+
+
+def digest_recipients() -> QuerySet[DigestSubscription]:
+    return DigestSubscription.objects.receiving().order_by("pk")
+
+
+def digest_new_resources(*, since: dt.datetime, limit: int = 10) -> list:
+    """Resources published since ``since``, newest first, for the monthly digest.
+
+    The library (``resources.Resource`` with a ``published()`` queryset) arrives with its own
+    issue; until then, and if it is ever switched off, this is empty. Where the library knows
+    members-only resources (``visible_to``), only public ones are listed: the digest reaches
+    people without an account.
+    """
+    if not apps.is_installed("resources"):
+        return []
+    try:
+        resource_model = apps.get_model("resources", "Resource")
+    except LookupError:
+        return []
+    manager = resource_model.objects
+    if hasattr(manager, "visible_to"):
+        # The digest reaches people without an account: public resources only.
+        queryset = manager.visible_to(None)
+    elif hasattr(manager, "published"):
+        queryset = manager.published()
+    else:
+        return []
+    fields = {field.name for field in resource_model._meta.get_fields()}
+    stamp = next((name for name in ("published_at", "created_at") if name in fields), None)
+    if stamp is None:  # No way to tell what is new.
+        return []
+    queryset = queryset.filter(**{f"{stamp}__gte": since}).order_by(f"-{stamp}", "-pk")
+    return list(queryset[:limit])

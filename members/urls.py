@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import directory, invitations, manage, me
+from .views import digest, directory, invitations, manage, me
 
 app_name = "members"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("agencies/<slug:slug>/join/", directory.agency_request_join, name="agency_join"),
     path("agencies/<slug:slug>/manage/", manage.manage_home, name="manage_home"),
     path("agencies/<slug:slug>/manage/profile/", manage.manage_profile, name="manage_profile"),
+    path(
+        "agencies/<slug:slug>/manage/weekly-digest/",
+        manage.manage_weekly_digest,
+        name="manage_weekly_digest",
+    ),
     path("agencies/<slug:slug>/manage/staff/", manage.manage_staff, name="manage_staff"),
     path(
         "agencies/<slug:slug>/manage/staff/export.csv",
@@ -53,5 +58,9 @@ urlpatterns = [
     path("me/export.json", me.me_export, name="me_export"),
     path("me/delete/", me.me_delete, name="me_delete"),
     path("me/invitations/<int:membership_id>/", me.me_invitation, name="me_invitation"),
+    path("me/calendar/regenerate/", me.me_calendar_regenerate, name="me_calendar_regenerate"),
+    path("digest/", digest.digest_subscribe, name="digest_subscribe"),
+    path("digest/confirm/<str:token>/", digest.digest_confirm, name="digest_confirm"),
+    path("digest/unsubscribe/<str:token>/", digest.digest_unsubscribe, name="digest_unsubscribe"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
 ]

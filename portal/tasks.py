@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from members.digests import monthly_digest_queue, weekly_digests_queue
 from trainings.services.reminders import reminders_enqueue_due
 
 from .services import outbox_dispatch, outbox_send_one
@@ -18,3 +19,15 @@ def send_outbox_email(email_id: int) -> bool:
 def dispatch_due() -> dict:
     """The safety net, run by beat every minute: queue due reminders, send due emails."""
     return {"reminders": reminders_enqueue_due(), "sent": outbox_dispatch()}
+
+
+@shared_task(ignore_result=True)
+def queue_weekly_digests() -> int:
+    """Beat, Mondays: the coordinators' weekly digests (once per coordinator and week)."""
+    return weekly_digests_queue()
+
+
+@shared_task(ignore_result=True)
+def queue_monthly_digest() -> int:
+    """Beat, the first of the month: the community digest (once per subscriber and month)."""
+    return monthly_digest_queue()

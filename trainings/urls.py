@@ -13,6 +13,7 @@ urlpatterns = [
     path("trainings/<slug:slug>/calendar.ics", catalogue.training_ics, name="ics"),
     path("trainings/<slug:slug>/register/", registration.training_register, name="register"),
     path("me/trainings/", registration.my_trainings, name="my_trainings"),
+    path("me/calendar/<str:token>.ics", catalogue.my_calendar_ics, name="my_calendar"),
     path(
         "me/trainings/<int:registration_id>/cancel/",
         registration.my_registration_cancel,

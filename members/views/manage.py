@@ -15,8 +15,15 @@ from django.views.decorators.http import require_POST
 
 from portal.exceptions import ApplicationError
 
-from .. import selectors, services
-from ..forms import AgencyProfileForm, CredentialForm, InviteForm, RoleForm, RosterImportForm
+from .. import digests, selectors, services
+from ..forms import (
+    AgencyProfileForm,
+    CredentialForm,
+    InviteForm,
+    RoleForm,
+    RosterImportForm,
+    WeeklyDigestForm,
+)
 from ..models import CredentialSource, MembershipState
 from ..permissions import coordinator_required
 from ..roster_import import parse_roster
@@ -35,8 +42,32 @@ def manage_home(request, agency):
             "figures": selectors.agency_figures(agency=agency),
             "request_count": selectors.join_requests(agency=agency).count(),
             "invitation_count": selectors.open_invitations(agency=agency).count(),
+            "membership": selectors.coordinator_membership(user=request.user, agency=agency),
         },
     )
+
+
+@require_POST
+@coordinator_required
+def manage_weekly_digest(request, agency):
+    """Turn the coordinator's own weekly digest of this agency on or off."""
+    membership = selectors.coordinator_membership(user=request.user, agency=agency)
+    form = WeeklyDigestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to get the weekly digest."))
+        return redirect("members:manage_home", slug=agency.slug)
+    try:
+        digests.weekly_digest_set(membership=membership, enabled=form.cleaned_data["enabled"])
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("You will get the weekly digest every Monday.")
+            if membership.weekly_digest
+            else _("You will no longer get the weekly digest."),
+        )
+    return redirect("members:manage_home", slug=agency.slug)
 
 
 @coordinator_required

@@ -5,13 +5,14 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import ApplicationError
 
-from .. import selectors, services
+from .. import feeds, selectors, services
 from ..forms import DeleteAccountForm, PersonForm
 from ..models import Membership, MembershipState
 
@@ -45,9 +46,26 @@ def me(request):
             "form": form,
             "memberships": selectors.my_memberships(person=person),
             "credentials": selectors.my_credentials(person=person),
+            "calendar_feed_url": feeds.calendar_feed_url(person=person),
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@login_required
+def me_calendar_regenerate(request):
+    """A new secret address for my calendar feed; the old one stops working."""
+    person = services.person_for_user(user=request.user)
+    feeds.calendar_token_regenerate(person=person)
+    messages.success(
+        request,
+        _(
+            "Your calendar feed has a new address. The old one no longer works: add the new "
+            "one to your calendar app."
+        ),
+    )
+    return redirect(reverse("members:me") + "#calendar-heading")
 
 
 @login_required

@@ -76,6 +76,9 @@ MATRIX: dict[str, dict[str, dict]] = {
     # message). Only that person can cancel their registration; for others it doesn't exist.
     "trainings:register": {"GET": everyone(405), "POST": signed_in(302)},
     "trainings:my_trainings": {"GET": signed_in(200), "POST": signed_in(200)},
+    # The personal calendar feed needs no sign-in: its token is the key. The token in these
+    # URLs is the invitation's, which opens no feed (tests/members/test_calendar_feed.py).
+    "trainings:my_calendar": {"GET": everyone(404), "POST": everyone(404)},
     "trainings:my_registration_cancel": {
         "GET": everyone(405),
         "POST": {**signed_in(404), STAFF_A: 302},
@@ -87,6 +90,8 @@ MATRIX: dict[str, dict[str, dict]] = {
     # Coordinator area of agency A
     "members:manage_home": {"GET": manage(200), "POST": manage(200)},
     "members:manage_profile": {"GET": manage(200), "POST": manage(400)},
+    # A blank on/off form changes nothing: a message on the overview.
+    "members:manage_weekly_digest": {"GET": everyone(405), "POST": manage(302)},
     "members:manage_staff": {"GET": manage(200), "POST": manage(200)},
     "members:manage_staff_export": {"GET": manage(200), "POST": manage(200)},
     "members:manage_invite": {"GET": manage(200), "POST": manage(400)},
@@ -111,6 +116,13 @@ MATRIX: dict[str, dict[str, dict]] = {
     "members:me_delete": {"GET": signed_in(200), "POST": signed_in(400)},
     # The invited membership is someone else's: nobody else can answer it.
     "members:me_invitation": {"GET": everyone(405), "POST": signed_in(404)},
+    "members:me_calendar_regenerate": {"GET": everyone(405), "POST": signed_in(302)},
+    # The community digest: anyone subscribes (a blank address: the form again, with its
+    # message). The token in these URLs is the invitation's, which opens no subscription
+    # (tests/members/test_digests.py).
+    "members:digest_subscribe": {"GET": everyone(200), "POST": everyone(400)},
+    "members:digest_confirm": {"GET": everyone(404), "POST": everyone(404)},
+    "members:digest_unsubscribe": {"GET": everyone(404), "POST": everyone(404)},
     # An open invitation to an address without an account: anyone can see the page; no one
     # here can accept it (a form is needed, or it is another person's address).
     "members:invitation": {"GET": everyone(200), "POST": everyone(400)},
@@ -171,7 +183,7 @@ def test_every_manage_url_of_agency_a_is_closed_to_everyone_but_its_coordinators
         for name, pattern in PROJECT_URLS.items()
         if str(pattern.pattern).startswith("agencies/<slug:slug>/manage/")
     ]
-    assert len(manage_names) == 18
+    assert len(manage_names) == 19
     for name in manage_names:
         for method, statuses in MATRIX[name].items():
             if statuses == everyone(405):

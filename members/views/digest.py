@@ -1,0 +1,75 @@
+"""The public pages of the monthly community digest: subscribe, confirm, unsubscribe.
+
+Confirming and unsubscribing take a POST: mail scanners fetch the links in an email (GET), and
+must not confirm or cancel anything by doing so. The pages say the same thing whether or not an
+address is subscribed already.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from .. import digests, selectors
+from ..forms import DigestSubscribeForm
+
+
+def digest_subscribe(request):
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    form = DigestSubscribeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            digests.digest_subscribe(email=email, user=request.user)
+        except digests.DigestError as error:
+            form.add_error("email", error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Thank you. Check your inbox at %(email)s: if the address still needs "
+                    "confirming, a link to confirm it is on its way. Subscribing again is "
+                    "harmless."
+                )
+                % {"email": email},
+            )
+            return redirect(reverse("members:digest_subscribe") + "?sent=1")
+    return render(
+        request,
+        "members/digest/subscribe.html",
+        {"form": form, "sent": request.method == "GET" and request.GET.get("sent") == "1"},
+        status=400 if form.errors else 200,
+    )
+
+
+def digest_confirm(request, token: str):
+    subscription = selectors.digest_subscription(token=token)
+    if request.method == "POST":
+        try:
+            digests.digest_confirm(subscription=subscription)
+        except digests.DigestError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your address is confirmed: the digest is on its way."))
+        return redirect("members:digest_confirm", token=token)
+    return render(request, "members/digest/confirm.html", {"subscription": subscription})
+
+
+# Mail apps unsubscribe with a POST of "List-Unsubscribe=One-Click" (RFC 8058), from no page
+# of ours, so there is no CSRF token. The token in the URL is the proof, and the worst a forged
+# request could do is unsubscribe someone whose link it already holds.
+@csrf_exempt
+def digest_unsubscribe(request, token: str):
+    subscription = selectors.digest_subscription(token=token)
+    if request.method == "POST":
+        digests.digest_unsubscribe(subscription=subscription)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse(
+                _("You are unsubscribed from the community digest."),
+                content_type="text/plain; charset=utf-8",
+            )
+        messages.success(request, _("You are unsubscribed. No more digests will be sent."))
+        return redirect("members:digest_unsubscribe", token=token)
+    return render(request, "members/digest/unsubscribe.html", {"subscription": subscription})
