@@ -8,6 +8,7 @@ message and the commit; the stable Message-ID makes such a copy recognisable.)
 """
 
 import base64
+import contextlib
 import datetime as dt
 import logging
 
@@ -98,7 +99,14 @@ def outbox_dispatch(*, limit: int | None = None) -> int:
                 if email is None:
                     break
                 attempted += 1
-                sent += _send_claimed(email, connection=connection, now=now)
+                ok = _send_claimed(email, connection=connection, now=now)
+            sent += ok
+            if not ok:
+                # A dropped SMTP session leaves the backend unusable: start a fresh one, so one
+                # hiccup costs this email an attempt, not every email left in the batch.
+                with contextlib.suppress(Exception):
+                    connection.close()
+                connection.open()
     finally:
         try:
             connection.close()

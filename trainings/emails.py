@@ -116,8 +116,9 @@ def queue_reminder(*, reminder: Reminder) -> None:
 
 
 def follow_up_resources(training) -> list:
-    """The training's materials for the day-after email (the library links them to trainings)."""
+    """The training's published materials for the day-after email (the library links them to
+    trainings); drafts and submissions under review are not linked."""
     related = getattr(training, "resources", None)
     if related is None:
         return []
-    return list(related.all()[:10])
+    return list(related.published()[:10])

@@ -161,7 +161,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery -----------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# (The in-memory broker is named with a host: without one, kombu logs a warning in every process.)
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # With no REDIS_URL there is no worker: tasks run in-process (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_SERIALIZER = "json"
@@ -176,7 +177,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
-    "socket_timeout": 5,
+    # Also bounds a publish to a Redis that accepts connections but does not answer (hung, or
+    # stopped with SIGSTOP); the worker's BRPOP reads only once data is ready, so 1 s is safe.
+    "socket_timeout": 1,
     "retry_on_timeout": False,
     "max_retries": 0,
     # Only short tasks go through Redis (reminders are rows), so the redelivery of unacked

@@ -189,10 +189,10 @@ def promote_waitlist(training: Training, *, now) -> list[Registration]:
     return promoted
 
 
-def _notify_taken(registration: Registration) -> None:
+def _notify_taken(registration: Registration, *, now: dt.datetime) -> None:
     if registration.status == RegistrationStatus.CONFIRMED:
         emails.queue_confirmation(registration=registration)
-        reminders_schedule(registration=registration)
+        reminders_schedule(registration=registration, now=now)
     else:
         emails.queue_waitlisted(registration=registration)
 
@@ -228,7 +228,7 @@ def registration_create(
     registration = _take_place(
         training, person=person, agency=agency, registered_by=registered_by, now=now
     )
-    _notify_taken(registration)
+    _notify_taken(registration, now=now)
     return registration
 
 
@@ -275,7 +275,7 @@ def registration_create_batch(
         registration = _take_place(
             training, person=person, agency=agency, registered_by=registered_by, now=now
         )
-        _notify_taken(registration)
+        _notify_taken(registration, now=now)
         already[person.pk] = registration.status
         taken += 1
         outcomes.append(BatchOutcome(person, registration))
@@ -353,7 +353,7 @@ def registration_substitute(
         arrived_at=registration.arrived_at,
         confirmed_at=now if status == RegistrationStatus.CONFIRMED else None,
     )
-    _notify_taken(substitute)
+    _notify_taken(substitute, now=now)
     return substitute
 
 

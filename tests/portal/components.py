@@ -1,0 +1,250 @@
+"""Real components for the outbox tests: an SMTP sink, a Redis server of the tests' own, a
+Celery worker, and dispatcher processes. The fixtures that start them are in ``conftest.py``.
+
+- ``SmtpSink`` is an aiosmtpd server on a free port. It keeps every message it accepts, with
+  its Message-ID. It can be slowed down, told to refuse, to drop the connection, or to hold one
+  message while the test kills the client.
+- ``RedisServer`` is a ``redis-server`` process started on a free port. The shared Redis on
+  6379 serves other test runs on this machine and is never stopped; this one may be.
+- ``celery_worker()`` runs a real worker (``celery.contrib.testing``) in a thread, consuming
+  from the broker the project's Celery app points at.
+- ``start_dispatcher()`` runs ``manage.py send_due_reminders`` in its own process, as an
+  operator would: local settings, no ``REDIS_URL``, the test database, email to the sink.
+"""
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
+
+from portal.celery import app as celery_app
+
+MANAGE = Path(settings.BASE_DIR) / "manage.py"
+# Only what a shell and Python need; nothing from the test run (REDIS_URL, DATABASE_URL and
+# DJANGO_SETTINGS_MODULE point at the shared Redis and the test settings here).
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, *, timeout: float, interval: float = 0.02, message: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(message or f"gave up waiting after {timeout} s", pytrace=False)
+        time.sleep(interval)
+
+
+# --- SMTP sink ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    message_id: str
+    to: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def text(self) -> str:
+        return self.message.get_body(("plain",)).get_content()
+
+
+class SinkHandler:
+    """Accepts (or refuses) messages. A message counts as accepted once its 250 reply is due.
+
+    If the client goes away while a message is held or slowed down, aiosmtpd cancels this
+    coroutine before it records anything: as with a real server, a message whose end of DATA
+    was never acknowledged was not accepted.
+    """
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+        self.delay = 0.0  # Seconds before each 250 reply.
+        self.refuse = False  # Answer 554 to every message.
+        self.drop_at: set[int] = set()  # Close the connection on these messages (1-based).
+        self.hold_at: int | None = None  # Hold this message until `release` (or the client dies).
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.data_commands = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.data_commands += 1
+            number = self.data_commands
+        if self.refuse:
+            return "554 5.7.1 Refused by the test sink"
+        if number in self.drop_at:
+            server.transport.close()
+            return "421 4.4.2 Closing the connection"
+        if number == self.hold_at:
+            self.held.set()
+            deadline = time.monotonic() + 30
+            while not self.release.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.received.append(
+                Received(str(message["Message-ID"]), list(envelope.rcpt_tos), message)
+            )
+        return "250 2.0.0 Message accepted for delivery"
+
+
+class SmtpSink:
+    def __init__(self) -> None:
+        self.handler = SinkHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def received(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.received)
+
+    @property
+    def message_ids(self) -> list[str]:
+        return [received.message_id for received in self.received]
+
+    def wait_for(self, count: int, *, timeout: float = 10) -> list[Received]:
+        wait_until(
+            lambda: len(self.received) >= count,
+            timeout=timeout,
+            message=f"the sink got {len(self.received)} of {count} messages in {timeout} s",
+        )
+        return self.received
+
+
+# --- Redis of the tests' own ----------------------------------------------------------------------
+
+
+class RedisServer:
+    """A redis-server process this test run owns, so it may stop and start it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5)
+
+    def ping(self) -> bool:
+        try:
+            return self.client().ping()
+        except redis.RedisError:
+            return False
+
+    def options(self) -> list[str]:
+        # No persistence: the tests start from an empty Redis and leave nothing behind.
+        options = {"port": self.port, "bind": "127.0.0.1", "save": "", "appendonly": "no"}
+        options["dir"] = self.directory
+        return [part for key, value in options.items() for part in (f"--{key}", str(value))]
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line.
+            [shutil.which("redis-server") or "redis-server", *self.options()],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until(self.ping, timeout=10, message="redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process = None
+
+
+# --- Celery -------------------------------------------------------------------------------------
+
+
+def reset_broker_pools() -> None:
+    """Forget the app's broker connection pool (as Celery does after a fork), so the next
+    publish uses a pool for the broker configured now. The old pool stays in kombu's
+    registry, open, for when that broker is configured again."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def celery_worker():
+    """A real worker (solo pool) in a thread, consuming from the app's broker until the block
+    ends. Tasks run in the worker's thread, on its own database connection."""
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, loglevel="WARNING"
+    ) as worker:
+        yield worker
+
+
+# --- Dispatcher processes -----------------------------------------------------------------------
+
+
+def dispatcher_env(sink: SmtpSink) -> dict[str, str]:
+    """The environment of ``manage.py send_due_reminders`` run by hand: no REDIS_URL."""
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    db = connection.settings_dict
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.local",
+        DEBUG="false",
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        EMAIL_URL=sink.url,
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def start_dispatcher(sink: SmtpSink, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - this interpreter and the project's manage.py.
+        [sys.executable, str(MANAGE), "send_due_reminders", *args],
+        cwd=MANAGE.parent,
+        env=dispatcher_env(sink),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen, *, timeout: float = 60) -> tuple[str, str]:
+    """Wait for a dispatcher; fail the test on a non-zero exit or anything on stderr."""
+    stdout, stderr = process.communicate(timeout=timeout)
+    if process.returncode != 0 or stderr.strip():
+        pytest.fail(
+            f"send_due_reminders exited with {process.returncode}:\n{stdout}{stderr}",
+            pytrace=False,
+        )
+    return stdout, stderr

@@ -1,0 +1,85 @@
+"""The outbox in the admin and on /healthz: failed emails are visible and can be retried."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import OutboxEmail, OutboxState
+from portal.services import outbox_dispatch
+
+CHANGELIST = reverse("admin:portal_outboxemail_changelist")
+
+
+def outbox_email(subject: str, **fields) -> OutboxEmail:
+    return OutboxEmail.objects.create(
+        kind="test", to=["someone@example.org"], subject=subject, body_text="Body", **fields
+    )
+
+
+@pytest.fixture
+def failed():
+    return outbox_email(
+        "Refused everywhere",
+        state=OutboxState.FAILED,
+        attempts=6,
+        last_error="SMTPDataError: (554, b'5.7.1 Refused')",
+    )
+
+
+@pytest.mark.django_db
+def test_the_changelist_filters_failed_emails(admin_client, failed):
+    outbox_email("Went out fine", state=OutboxState.SENT, sent_at=timezone.now(), attempts=1)
+
+    response = admin_client.get(CHANGELIST, {"state__exact": "failed"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Refused everywhere" in page
+    assert "Went out fine" not in page
+    # The filter is offered in the sidebar, with every state.
+    for state in OutboxState.values:
+        assert f"?state__exact={state}" in page
+
+
+@pytest.mark.django_db
+def test_the_detail_page_shows_the_last_error(admin_client, failed):
+    response = admin_client.get(reverse("admin:portal_outboxemail_change", args=[failed.pk]))
+
+    assert response.status_code == 200
+    assert "5.7.1 Refused" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_retry_failed_requeues_the_email_and_the_dispatcher_sends_it(
+    admin_client, failed, smtp_sink
+):
+    sent = outbox_email("Already sent", state=OutboxState.SENT, sent_at=timezone.now())
+
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "retry_failed", "_selected_action": [failed.pk, sent.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 email queued again." in response.content.decode()
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts, failed.last_error) == (OutboxState.PENDING, 0, "")
+    assert outbox_dispatch() == 1
+    assert smtp_sink.message_ids == [failed.message_id]
+    sent.refresh_from_db()
+    assert sent.state == OutboxState.SENT
+
+
+@pytest.mark.django_db
+def test_healthz_shows_the_due_and_failed_counts(client, failed):
+    outbox_email("Due now")
+    outbox_email("Due now too", due_at=timezone.now() - dt.timedelta(minutes=5))
+    outbox_email("Retrying later", due_at=timezone.now() + dt.timedelta(minutes=5), attempts=1)
+    outbox_email("Sent", state=OutboxState.SENT, sent_at=timezone.now())
+
+    body = client.get(reverse("healthz")).json()
+
+    assert body["email"] == {"due": 2, "failed": 1}
