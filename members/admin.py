@@ -64,11 +64,17 @@ class AgencyResource(resources.ModelResource):
 
 
 class MembershipInline(admin.TabularInline):
+    """Who belongs to the agency, read-only: roles and removals go through the services (the
+    coordinator area), which keep at least one coordinator."""
+
     model = Membership
     extra = 0
+    can_delete = False
     fields = ["person", "role", "state", "created_at"]
-    readonly_fields = ["created_at"]
-    autocomplete_fields = ["person"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 def _stage_count(level: str):

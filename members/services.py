@@ -11,7 +11,7 @@ import io
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,6 +123,11 @@ def agency_update(*, agency: Agency, fields: dict) -> Agency:
 
 
 def _lock_agency(agency_id: int) -> Agency:
+    """Lock the agency's row (with a short lock timeout, like the seat lock): membership changes
+    of one agency happen one at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
     return Agency.objects.select_for_update().get(pk=agency_id)
 
 
@@ -182,13 +187,19 @@ def membership_decide(*, membership: Membership, approve: bool) -> Membership | 
     link = settings.SITE_URL + reverse("members:me")
     if approve:
         _activate(membership)
-        notifications.queue(
-            emails.join_decided(membership=membership, approved=True, link=link)
-        )
+        _close_invitations(agency_id=membership.agency_id, email=membership.person.user.email)
+        notifications.queue(emails.join_decided(membership=membership, approved=True, link=link))
         return membership
     notifications.queue(emails.join_decided(membership=membership, approved=False, link=link))
     membership.delete()
     return None
+
+
+def _close_invitations(*, agency_id: int, email: str) -> None:
+    """An open invitation is answered once the person is a member, however they got there."""
+    Invitation.objects.filter(
+        agency_id=agency_id, email__iexact=email, accepted_at__isnull=True
+    ).update(accepted_at=timezone.now())
 
 
 def _activate(membership: Membership) -> Membership:
@@ -269,9 +280,12 @@ def staff_invite(
     last_name: str = "",
     job_title: str = "",
     now: dt.datetime | None = None,
-) -> Invitation:
+) -> Invitation | None:
     """Invite someone by email. Inviting the same address again refreshes and resends the
-    open invitation; it never creates a second one or touches an active membership."""
+    open invitation; it never creates a second one or touches an active membership.
+
+    Someone who had asked to join is simply approved (returns None: nothing to accept).
+    """
     email = User.objects.normalize_email(email.strip()).lower()
     agency = _lock_agency(agency.pk)
     user = User.objects.filter(email__iexact=email).first()
@@ -284,11 +298,21 @@ def staff_invite(
                 % {"email": email, "agency": agency.name}
             )
         if membership and membership.state == MembershipState.REQUESTED:
-            # They asked already; the coordinator's invitation answers yes.
+            # They asked already: the coordinator's invitation answers yes, and no invitation
+            # is needed.
             membership.role = role
             membership.save(update_fields=["role", "updated_at"])
             _activate(membership)
-        elif membership is None:
+            _close_invitations(agency_id=agency.pk, email=email)
+            notifications.queue(
+                emails.join_decided(
+                    membership=membership,
+                    approved=True,
+                    link=settings.SITE_URL + reverse("members:me"),
+                )
+            )
+            return None
+        if membership is None:
             Membership.objects.create(
                 person=person, agency=agency, role=role, state=MembershipState.INVITED
             )
@@ -310,9 +334,7 @@ def staff_invite(
         invitation.invited_by = invited_by
         invitation.role = role
         invitation.save(update_fields=["sent_at", "invited_by", "role"])
-    notifications.queue(
-        emails.invitation(invitation=invitation, link=invitation_link(invitation))
-    )
+    notifications.queue(emails.invitation(invitation=invitation, link=invitation_link(invitation)))
     return invitation
 
 
@@ -416,15 +438,22 @@ def credential_record(
     """Record (or update) a credential. Admin-sourced credentials are verified at once."""
     if earned_on > timezone.localdate():
         raise ApplicationError(_("The date earned cannot be in the future."))
+    existing = Credential.objects.filter(person=person, level=level, model=model).first()
+    # A coordinator recording a credential again never undoes an admin's verification of it.
+    verified = source == CredentialSource.ADMIN or bool(
+        existing and existing.verified and existing.earned_on == earned_on
+    )
     credential, _created = Credential.objects.update_or_create(
         person=person,
         level=level,
         model=model,
         defaults={
             "earned_on": earned_on,
-            "source": source,
+            "source": existing.source
+            if verified and existing and source != CredentialSource.ADMIN
+            else source,
             "recorded_by": recorded_by,
-            "verified": source == CredentialSource.ADMIN,
+            "verified": verified,
         },
     )
     return credential
@@ -453,7 +482,7 @@ def roster_import(*, agency: Agency, rows: list[dict], invited_by: User) -> list
         raise ApplicationError(
             _("The file no longer passes the checks; upload it again to see why.")
         )
-    return [
+    invitations = [
         staff_invite(
             agency=agency,
             email=row.email,
@@ -464,6 +493,7 @@ def roster_import(*, agency: Agency, rows: list[dict], invited_by: User) -> list
         )
         for row in preview.rows
     ]
+    return [invitation for invitation in invitations if invitation is not None]
 
 
 def _rows_as_csv(rows: list[dict]) -> bytes:

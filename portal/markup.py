@@ -20,7 +20,9 @@ def sanitize_html(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        # "*" empty: without it nh3 also keeps its default generic attributes (lang, title)
+        # on every tag, outside this allow-list.
+        attributes={"*": set(), **ALLOWED_ATTRIBUTES},
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
     )

@@ -8,8 +8,10 @@ from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("community/", views.CommunityView.as_view(), name="community"),
     path("", include("trainings.urls")),
     path("", include("members.urls")),
+    path("resources/", include("resources.urls")),
     # The admin signs in through allauth (rate limits, two-factor), never its own form.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

@@ -4,13 +4,15 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from resources import selectors as resource_selectors
 from trainings import selectors as training_selectors
 
-from . import health
+from . import health, selectors
+from .charts import bar_chart
 
 
 class HomeView(TemplateView):
@@ -20,6 +22,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["next_trainings"] = training_selectors.training_next(limit=6)
         context["featured_resources"] = resource_selectors.featured_resources(limit=4)
+        context["figures"] = selectors.community_figures()
         return context
 
 
@@ -38,6 +41,37 @@ def admin_login(request):
     if request.user.is_staff:
         return redirect(next_url)
     return render(request, "admin_denied.html", status=403)
+
+
+class CommunityView(TemplateView):
+    """Region-wide figures, computed live from the portal's records."""
+
+    template_name = "community.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        figures = selectors.community_figures()
+        stages = figures["stages"]
+        context["figures"] = figures
+        context["counties"] = selectors.county_map(figures["by_county"])
+        context["status_chart"] = bar_chart(
+            _("Member agencies by NMT status"),
+            [(str(label), count) for label, count, _value in figures["by_status"]],
+            urls=[
+                f"{reverse('members:agency_list')}?status={value}"
+                for _label, _count, value in figures["by_status"]
+            ],
+        )
+        context["stage_chart"] = bar_chart(
+            _("People at each NMT stage"),
+            [
+                (_("Trained in concepts"), stages["concepts"]),
+                (_("Phase I certified"), stages["phase_1"]),
+                (_("Phase II / Train-the-Trainer"), stages["phase_2"]),
+                (_("Mentor"), stages["mentor"]),
+            ],
+        )
+        return context
 
 
 @never_cache

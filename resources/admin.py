@@ -112,6 +112,12 @@ class ResourceAdmin(admin.ModelAdmin):
             )
         return super().changelist_view(request, extra_context)
 
+    def get_ordering(self, request):
+        # The changelist's ordering overrides a filter's order_by: the queue is oldest first.
+        if request.GET.get(ModerationFilter.parameter_name) == "waiting":
+            return ["created_at", "pk"]
+        return super().get_ordering(request)
+
     def save_model(self, request, obj, form, change):
         upload = form.cleaned_data.get("file") if "file" in form.changed_data else None
         services.resource_save(resource=obj, upload=upload or None)

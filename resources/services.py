@@ -89,8 +89,16 @@ def resource_propose(
     return resource
 
 
+@transaction.atomic
 def resource_save(*, resource: Resource, upload=None) -> Resource:
-    """Save a resource edited as a whole (the admin form); a new file is checked first."""
+    """Save a resource edited as a whole (the admin form); a new file is checked first.
+
+    A submission published here (its status changed in the form) emails its contributor, as
+    the publish action does."""
+    was_submitted = (
+        resource.pk is not None
+        and Resource.objects.filter(pk=resource.pk, status=ResourceStatus.SUBMITTED).exists()
+    )
     if upload is not None:
         _check_file(resource, upload)
     if not resource.slug:
@@ -98,6 +106,8 @@ def resource_save(*, resource: Resource, upload=None) -> Resource:
     if resource.status == ResourceStatus.PUBLISHED and resource.published_at is None:
         resource.published_at = timezone.now()
     resource.save()
+    if was_submitted and resource.status == ResourceStatus.PUBLISHED:
+        _notify_contributor(resource, "resource_published")
     return resource
 
 

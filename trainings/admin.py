@@ -16,6 +16,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
+from portal.spreadsheets import safe_row
 
 from . import selectors, services
 from .models import (
@@ -260,12 +261,14 @@ class TrainingAdmin(ImportExportModelAdmin):
         for registration in selectors.training_roster(training=training).confirmed():
             person = registration.person
             writer.writerow(
-                [
-                    person.display_name if person else "",
-                    person.user.email if person else "",
-                    registration.agency.name if registration.agency else "",
-                ]
-                + [""] * len(sessions)
+                safe_row(
+                    [
+                        person.display_name if person else "",
+                        person.user.email if person else "",
+                        registration.agency.name if registration.agency else "",
+                    ]
+                    + [""] * len(sessions)
+                )
             )
         return response
 

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import ApplicationError
+from portal.spreadsheets import safe_row
 
 from .. import digests, selectors, services
 from ..forms import (
@@ -119,9 +120,16 @@ def manage_invite(request, agency):
         except ApplicationError as error:
             form.add_error("email", error.message)
         else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
+            if invitation is None:
+                messages.success(
+                    request,
+                    _("%(email)s had asked to join: they are now on the roster.")
+                    % {"email": form.cleaned_data["email"]},
+                )
+            else:
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
             return redirect("members:manage_staff", slug=agency.slug)
     return render(
         request,
@@ -268,19 +276,21 @@ def manage_staff_export(request, agency):
     for membership in selectors.roster(agency=agency).qs:
         person = membership.person
         writer.writerow(
-            [
-                person.user.email,
-                person.display_name,
-                person.job_title,
-                person.discipline,
-                membership.role,
-                membership.created_at.date().isoformat(),
-                "; ".join(
-                    f"{c.level}/{c.model} {c.earned_on.isoformat()}"
-                    + ("" if c.verified else " (unverified)")
-                    for c in person.credentials.all()
-                ),
-            ]
+            safe_row(
+                [
+                    person.user.email,
+                    person.display_name,
+                    person.job_title,
+                    person.discipline,
+                    membership.role,
+                    membership.created_at.date().isoformat(),
+                    "; ".join(
+                        f"{c.level}/{c.model} {c.earned_on.isoformat()}"
+                        + ("" if c.verified else " (unverified)")
+                        for c in person.credentials.all()
+                    ),
+                ]
+            )
         )
     return response
 

@@ -11,10 +11,12 @@ A URL added to the project without a row here fails
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from members import services
 from members.models import MembershipState
+from resources.models import Resource, ResourceStatus
 from tests.conftest import ROLES
 from tests.factories import (
     InvitationFactory,
@@ -61,6 +63,7 @@ STAFF_ONLY = {**everyone(403), ANON: LOGIN, CURATOR: 302, SUPERUSER: 302}
 MATRIX: dict[str, dict[str, dict]] = {
     # Portal
     "home": {"GET": everyone(200), "POST": everyone(405)},
+    "community": {"GET": everyone(200), "POST": everyone(405)},
     "healthz": {"GET": everyone(200), "POST": everyone(200)},
     "robots": {"GET": everyone(200), "POST": everyone(200)},
     "sitemap": {"GET": everyone(200), "POST": everyone(200)},
@@ -108,8 +111,8 @@ MATRIX: dict[str, dict[str, dict]] = {
     # A blank batch form: "Choose at least one person", on the form page again.
     "trainings:agency_register_staff": {"GET": manage(200), "POST": manage(200)},
     "trainings:agency_registration_cancel": {"GET": everyone(405), "POST": manage(302)},
-    # A blank substitute form names no one on the roster: 404, like a tampered person id.
-    "trainings:agency_registration_substitute": {"GET": manage(200), "POST": manage(404)},
+    # A blank substitute form: the form again, with "choose who takes the place".
+    "trainings:agency_registration_substitute": {"GET": manage(200), "POST": manage(400)},
     # My page
     "members:me": {"GET": signed_in(200), "POST": signed_in(400)},
     "members:me_export": {"GET": signed_in(200), "POST": signed_in(200)},
@@ -126,6 +129,12 @@ MATRIX: dict[str, dict[str, dict]] = {
     # An open invitation to an address without an account: anyone can see the page; no one
     # here can accept it (a form is needed, or it is another person's address).
     "members:invitation": {"GET": everyone(200), "POST": everyone(400)},
+    # Library (the resource here is public, with a file)
+    "resources:list": {"GET": everyone(200), "POST": everyone(405)},
+    "resources:detail": {"GET": everyone(200), "POST": everyone(405)},
+    "resources:download": {"GET": everyone(200), "POST": everyone(200)},
+    # A blank proposal: the form again with its messages.
+    "resources:share": {"GET": signed_in(200), "POST": signed_in(400)},
 }
 
 
@@ -167,7 +176,7 @@ def test_the_matrix_keeps_admin_login_and_leaves_out_third_party_urls():
     assert "admin_login" in PROJECT_URLS
     assert not any(name.startswith("admin:") for name in PROJECT_URLS)
     assert not any(name.startswith(("account_", "mfa_")) for name in PROJECT_URLS)
-    assert len(PROJECT_URLS) == 40
+    assert len(PROJECT_URLS) == len(MATRIX)
 
 
 def test_every_row_gives_a_status_for_each_role_and_method():
@@ -216,10 +225,20 @@ def world(agency_a, agency_b, member, staff_a, coordinator_a, coordinator_b, cur
         ),
         invitation=invitation,
         token=services.invitation_token(invitation),
+        resource=Resource.objects.create(
+            title="A public guide",
+            slug="a-public-guide",
+            summary="For everyone.",
+            kind="guide",
+            status=ResourceStatus.PUBLISHED,
+            file=ContentFile(b"%PDF-1.4 test", name="guide.pdf"),
+            file_type="application/pdf",
+        ),
     )
 
 
 TRAINING_PAGES = {"trainings:detail", "trainings:ics", "trainings:register"}
+RESOURCE_PAGES = {"resources:detail", "resources:download"}
 
 
 def _url(name: str, world) -> str:
@@ -228,7 +247,11 @@ def _url(name: str, world) -> str:
         "members:me_invitation": world.invited_membership,
     }.get(name, world.staff_membership)
     values = {
-        "slug": world.training.slug if name in TRAINING_PAGES else world.agency.slug,
+        "slug": world.training.slug
+        if name in TRAINING_PAGES
+        else world.resource.slug
+        if name in RESOURCE_PAGES
+        else world.agency.slug,
         "training_slug": world.training.slug,
         "registration_id": world.registration.pk,
         "membership_id": membership.pk,
@@ -259,6 +282,7 @@ def test_permission_matrix(request, client, world, name, role, method):
         response = client.get(url)
     else:
         response = client.post(url, BLANK_FORM)
+    response.close()  # a file download streams from an open file
 
     if expected == LOGIN:
         assert response.status_code == 302, (url, response.status_code)

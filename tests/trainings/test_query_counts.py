@@ -7,8 +7,11 @@ Measured on PostgreSQL (anonymous visitor, no session cookie):
 - ``/trainings/past/``: 3, the same three.
 - ``/trainings/calendar/?month=``: 1 — the month's sessions with their training and host agency.
 - ``/trainings/feed.ics``: 2 — the trainings with their host agency, their sessions.
-- ``/`` (home, next 6): 2 — the trainings with their host agency, their sessions.
-- ``/trainings/<slug>/`` (detail): 3 — the training, its sessions, its other dates.
+- ``/`` (home, next 6): 8 — the trainings with their host agency, their sessions, the
+  featured resources (their topics add one more when there are any), and the five queries of
+  the community's headline figures.
+- ``/trainings/<slug>/`` (detail): 4 — the training, its sessions, its other dates, its
+  materials from the library.
 
 A per-row query (seats, sessions, host agency) would multiply with the rows and break these.
 """
@@ -29,8 +32,8 @@ LIST_QUERIES = 3
 ARCHIVE_QUERIES = 3
 CALENDAR_QUERIES = 1
 FEED_QUERIES = 2
-HOME_QUERIES = 2
-DETAIL_QUERIES = 3
+HOME_QUERIES = 8
+DETAIL_QUERIES = 4
 # PRODUCT budget: no catalogue page needs more than this.
 MAX_QUERIES = 10
 

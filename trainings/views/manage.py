@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from members.models import Membership, MembershipState, Person
 from members.permissions import coordinator_required
+from portal.spreadsheets import safe_row
 
 from .. import selectors, services
 from ..models import Registration, Training
@@ -80,20 +81,22 @@ def agency_registrations_csv(request, agency):
     for registration in filterset.qs:
         person = registration.person
         writer.writerow(
-            [
-                registration.training.title,
-                timezone.localtime(registration.training.starts_at).isoformat()
-                if registration.training.starts_at
-                else "",
-                person.display_name if person else _("(deleted account)"),
-                person.user.email if person else "",
-                registration.status,
-                timezone.localtime(registration.arrived_at).isoformat(),
-                timezone.localtime(registration.cancelled_at).isoformat()
-                if registration.cancelled_at
-                else "",
-                registration.attendance,
-            ]
+            safe_row(
+                [
+                    registration.training.title,
+                    timezone.localtime(registration.training.starts_at).isoformat()
+                    if registration.training.starts_at
+                    else "",
+                    person.display_name if person else _("(deleted account)"),
+                    person.user.email if person else "",
+                    registration.status,
+                    timezone.localtime(registration.arrived_at).isoformat(),
+                    timezone.localtime(registration.cancelled_at).isoformat()
+                    if registration.cancelled_at
+                    else "",
+                    registration.attendance,
+                ]
+            )
         )
     return response
 
@@ -181,8 +184,12 @@ def agency_registration_substitute(request, agency, registration_id: int):
         .select_related("person__user")
         .order_by("person__display_name")
     )
-    if request.method == "POST":
-        value = request.POST.get("person", "")
+    status = 200
+    if request.method == "POST" and not request.POST.get("person"):
+        messages.error(request, _("Choose who takes the place."))
+        status = 400
+    elif request.method == "POST":
+        value = request.POST["person"]
         membership = get_object_or_404(staff, person_id=value if value.isdigit() else 0)
         try:
             substitute = services.registration_substitute(
@@ -208,4 +215,5 @@ def agency_registration_substitute(request, agency, registration_id: int):
         request,
         "trainings/manage/substitute.html",
         {"agency": agency, "registration": registration, "staff": staff},
+        status=status,
     )

@@ -47,8 +47,16 @@ def training_register(request, slug: str):
         )
         agency = membership.agency
     else:
-        memberships = Membership.objects.filter(person=person, state=MembershipState.ACTIVE)
-        if len(memberships) == 1:
+        memberships = list(
+            Membership.objects.filter(person=person, state=MembershipState.ACTIVE).select_related(
+                "agency"
+            )
+        )
+        if len(memberships) > 1:
+            # Someone in several agencies says which one the seat is for (caps count per agency).
+            messages.error(request, _("Choose the agency the seat is for."))
+            return redirect(training.get_absolute_url())
+        if memberships:
             agency = memberships[0].agency
     try:
         registration = services.registration_create(
