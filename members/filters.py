@@ -3,7 +3,16 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, AgencyKind, County, NmtStatus, PracticeModel
+from .models import (
+    LEVEL_ORDER,
+    Agency,
+    AgencyKind,
+    County,
+    Credential,
+    CredentialLevel,
+    NmtStatus,
+    PracticeModel,
+)
 
 
 class AgencyFilter(django_filters.FilterSet):
@@ -58,6 +67,13 @@ class RosterFilter(django_filters.FilterSet):
         ),
     )
 
+    stage = django_filters.ChoiceFilter(
+        label=_("Stage reached"),
+        choices=CredentialLevel.choices,
+        empty_label=_("Any stage"),
+        method="filter_stage",
+    )
+
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:
@@ -66,4 +82,11 @@ class RosterFilter(django_filters.FilterSet):
             Q(person__display_name__icontains=value)
             | Q(person__user__email__icontains=value)
             | Q(person__job_title__icontains=value)
+        )
+
+    def filter_stage(self, queryset, name, value):
+        """People who reached this stage or a later one (as the dashboard's figures count)."""
+        levels = [str(level) for level in LEVEL_ORDER[LEVEL_ORDER.index(value) :]]
+        return queryset.filter(
+            person__in=Credential.objects.filter(level__in=levels).values("person")
         )

@@ -141,3 +141,13 @@ class WeeklyDigestForm(forms.Form):
     enabled = forms.TypedChoiceField(
         choices=[("1", _("On")), ("0", _("Off"))], coerce=lambda value: value == "1"
     )
+
+
+class MilestoneForm(forms.Form):
+    done = forms.BooleanField(required=False)
+    done_on = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

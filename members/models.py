@@ -377,3 +377,42 @@ class DigestSubscription(models.Model):
     @property
     def is_receiving(self) -> bool:
         return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class SiteMilestone(models.Model):
+    """A step toward becoming a certified NMT site, defined by the portal's admins."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("site-certification milestone")
+        verbose_name_plural = _("site-certification milestones")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AgencyMilestone(models.Model):
+    """A coordinator's tick on a milestone for their agency, with a date and a note."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="milestones")
+    milestone = models.ForeignKey(SiteMilestone, on_delete=models.CASCADE, related_name="+")
+    done_on = models.DateField(_("done on"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("agency milestone")
+        verbose_name_plural = _("agency milestones")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "milestone"], name="agency_milestone_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.milestone}"

@@ -22,6 +22,7 @@ from portal.exceptions import ApplicationError
 from . import emails
 from .models import (
     Agency,
+    AgencyMilestone,
     Credential,
     CredentialSource,
     Invitation,
@@ -29,6 +30,7 @@ from .models import (
     MembershipState,
     Person,
     Role,
+    SiteMilestone,
     User,
 )
 from .roster_import import parse_roster
@@ -503,3 +505,30 @@ def _rows_as_csv(rows: list[dict]) -> bytes:
     for row in rows:
         writer.writerow({key: row.get(key, "") for key in writer.fieldnames})
     return buffer.getvalue().encode()
+
+
+# --- Site-certification milestones ------------------------------------------------------------
+
+
+def milestone_set(
+    *,
+    agency: Agency,
+    milestone: SiteMilestone,
+    done: bool,
+    done_on: dt.date | None = None,
+    note: str = "",
+    by: User | None = None,
+) -> AgencyMilestone | None:
+    """Tick (with a date and a note) or untick a milestone for an agency."""
+    if not done:
+        AgencyMilestone.objects.filter(agency=agency, milestone=milestone).delete()
+        return None
+    done_on = done_on or timezone.localdate()
+    if done_on > timezone.localdate():
+        raise ApplicationError(_("The date cannot be in the future."))
+    item, _created = AgencyMilestone.objects.update_or_create(
+        agency=agency,
+        milestone=milestone,
+        defaults={"done_on": done_on, "note": note.strip(), "updated_by": by},
+    )
+    return item

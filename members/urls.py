@@ -11,6 +11,11 @@ urlpatterns = [
     path("agencies/<slug:slug>/manage/", manage.manage_home, name="manage_home"),
     path("agencies/<slug:slug>/manage/profile/", manage.manage_profile, name="manage_profile"),
     path(
+        "agencies/<slug:slug>/manage/milestones/<int:milestone_id>/",
+        manage.manage_milestone,
+        name="manage_milestone",
+    ),
+    path(
         "agencies/<slug:slug>/manage/weekly-digest/",
         manage.manage_weekly_digest,
         name="manage_weekly_digest",

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -16,16 +17,17 @@ from django.views.decorators.http import require_POST
 from portal.exceptions import ApplicationError
 from portal.spreadsheets import safe_row
 
-from .. import digests, selectors, services
+from .. import dashboard, digests, selectors, services
 from ..forms import (
     AgencyProfileForm,
     CredentialForm,
     InviteForm,
+    MilestoneForm,
     RoleForm,
     RosterImportForm,
     WeeklyDigestForm,
 )
-from ..models import CredentialSource, MembershipState
+from ..models import CredentialSource, MembershipState, SiteMilestone
 from ..permissions import coordinator_required
 from ..roster_import import parse_roster
 
@@ -35,17 +37,38 @@ ROSTER_PAGE_SIZE = 50
 
 @coordinator_required
 def manage_home(request, agency):
+    """The agency dashboard: staff by stage, attendance over time, upcoming registrations,
+    site-certification progress and in-house trainers."""
     return render(
         request,
         "members/manage/home.html",
         {
             "agency": agency,
-            "figures": selectors.agency_figures(agency=agency),
+            **dashboard.agency_dashboard(agency=agency),
             "request_count": selectors.join_requests(agency=agency).count(),
             "invitation_count": selectors.open_invitations(agency=agency).count(),
             "membership": selectors.coordinator_membership(user=request.user, agency=agency),
         },
     )
+
+
+@require_POST
+@coordinator_required
+def manage_milestone(request, agency, milestone_id: int):
+    milestone = get_object_or_404(SiteMilestone, pk=milestone_id)
+    form = MilestoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid date."))
+    else:
+        try:
+            services.milestone_set(
+                agency=agency, milestone=milestone, by=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Milestone “%(t)s” saved.") % {"t": milestone.title})
+    return redirect(f"{reverse('members:manage_home', kwargs={'slug': agency.slug})}#milestones")
 
 
 @require_POST

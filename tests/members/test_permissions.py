@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from members import services
-from members.models import MembershipState
+from members.models import MembershipState, SiteMilestone
 from resources.models import Resource, ResourceStatus
 from tests.conftest import ROLES
 from tests.factories import (
@@ -93,6 +93,8 @@ MATRIX: dict[str, dict[str, dict]] = {
     # Coordinator area of agency A
     "members:manage_home": {"GET": manage(200), "POST": manage(200)},
     "members:manage_profile": {"GET": manage(200), "POST": manage(400)},
+    # A blank milestone form unticks it (nothing to untick): back to the dashboard.
+    "members:manage_milestone": {"GET": everyone(405), "POST": manage(302)},
     # A blank on/off form changes nothing: a message on the overview.
     "members:manage_weekly_digest": {"GET": everyone(405), "POST": manage(302)},
     "members:manage_staff": {"GET": manage(200), "POST": manage(200)},
@@ -192,7 +194,7 @@ def test_every_manage_url_of_agency_a_is_closed_to_everyone_but_its_coordinators
         for name, pattern in PROJECT_URLS.items()
         if str(pattern.pattern).startswith("agencies/<slug:slug>/manage/")
     ]
-    assert len(manage_names) == 19
+    assert len(manage_names) == 20
     for name in manage_names:
         for method, statuses in MATRIX[name].items():
             if statuses == everyone(405):
@@ -256,6 +258,7 @@ def _url(name: str, world) -> str:
         "registration_id": world.registration.pk,
         "membership_id": membership.pk,
         "invitation_id": world.invitation.pk,
+        "milestone_id": SiteMilestone.objects.order_by("pk").first().pk,
         "token": world.token,
     }
     params = PROJECT_URLS[name].pattern.converters
