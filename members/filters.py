@@ -4,7 +4,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
-    LEVEL_ORDER,
     Agency,
     AgencyKind,
     County,
@@ -12,6 +11,7 @@ from .models import (
     CredentialLevel,
     NmtStatus,
     PracticeModel,
+    levels_from,
 )
 
 
@@ -86,7 +86,7 @@ class RosterFilter(django_filters.FilterSet):
 
     def filter_stage(self, queryset, name, value):
         """People who reached this stage or a later one (as the dashboard's figures count)."""
-        levels = [str(level) for level in LEVEL_ORDER[LEVEL_ORDER.index(value) :]]
+        levels = levels_from(value)
         return queryset.filter(
             person__in=Credential.objects.filter(level__in=levels).values("person")
         )

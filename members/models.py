@@ -290,6 +290,11 @@ LEVEL_ORDER = [
 ]
 
 
+def levels_from(level: str) -> list[str]:
+    """This stage and every later one: who "reached" ``level``."""
+    return [str(value) for value in LEVEL_ORDER[LEVEL_ORDER.index(level) :]]
+
+
 class CredentialSource(models.TextChoices):
     ATTENDANCE = "attendance", _("Attended a portal training")
     COORDINATOR = "coordinator", _("Recorded by a coordinator")

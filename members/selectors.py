@@ -10,7 +10,6 @@ from trainings.models import Training
 
 from .filters import AgencyFilter, RosterFilter
 from .models import (
-    LEVEL_ORDER,
     Agency,
     Credential,
     CredentialLevel,
@@ -21,6 +20,7 @@ from .models import (
     Person,
     Role,
     User,
+    levels_from,
 )
 
 
@@ -28,8 +28,16 @@ def agency_directory(*, data=None) -> AgencyFilter:
     return AgencyFilter(data or None, queryset=Agency.objects.order_by("name"))
 
 
-def _levels_from(level: str) -> list[str]:
-    return [str(value) for value in LEVEL_ORDER[LEVEL_ORDER.index(level) :]]
+def stage_counts(credentials: QuerySet[Credential], **extra) -> dict[str, int]:
+    """People at each stage or beyond, counted once each, from a set of credentials (one
+    query; ``extra`` aggregates ride along)."""
+    return credentials.aggregate(
+        concepts=Count("person", distinct=True, filter=Q(level__in=levels_from("concepts"))),
+        phase_1=Count("person", distinct=True, filter=Q(level__in=levels_from("phase_1"))),
+        phase_2=Count("person", distinct=True, filter=Q(level__in=levels_from("phase_2"))),
+        mentor=Count("person", distinct=True, filter=Q(level=CredentialLevel.MENTOR)),
+        **extra,
+    )
 
 
 def agency_figures(*, agency: Agency) -> dict[str, int]:
@@ -43,13 +51,7 @@ def agency_figures(*, agency: Agency) -> dict[str, int]:
         person__memberships__agency=agency,
         person__memberships__state=MembershipState.ACTIVE,
     )
-    figures = credentials.aggregate(
-        concepts=Count("person", distinct=True, filter=Q(level__in=_levels_from("concepts"))),
-        phase_1=Count("person", distinct=True, filter=Q(level__in=_levels_from("phase_1"))),
-        phase_2=Count("person", distinct=True, filter=Q(level__in=_levels_from("phase_2"))),
-        mentor=Count("person", distinct=True, filter=Q(level=CredentialLevel.MENTOR)),
-        verified=Count("pk", filter=Q(verified=True)),
-    )
+    figures = stage_counts(credentials, verified=Count("pk", filter=Q(verified=True)))
     figures["trainers"] = figures["phase_2"]
     figures["staff"] = Membership.objects.filter(agency=agency).active().count()
     return figures

@@ -7,7 +7,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import LEVEL_ORDER, Agency, County, Credential, MembershipState, NmtStatus
+from members.models import Agency, County, Credential, MembershipState, NmtStatus
+from members.selectors import stage_counts
 from trainings.models import Attendance, Kind, Registration, RegistrationStatus, Status, Training
 
 # The schematic map: one polygon and a label point per county (not to scale). viewBox 0 0 400 460.
@@ -23,10 +24,6 @@ COUNTY_SHAPES = {
     County.SANTA_CLARA: ("202,300 348,322 362,424 262,432 192,372", (280, 375)),
     County.SANTA_CRUZ: ("142,384 192,372 262,432 202,452 150,424", (198, 418)),
 }
-
-
-def _levels_from(level: str) -> list[str]:
-    return [str(value) for value in LEVEL_ORDER[LEVEL_ORDER.index(level) :]]
 
 
 def community_figures(*, now: dt.datetime | None = None) -> dict:
@@ -46,11 +43,8 @@ def community_figures(*, now: dt.datetime | None = None) -> dict:
         .annotate(n=Count("pk"))
         .values_list("county", "n")
     )
-    stages = Credential.objects.filter(person__memberships__state=MembershipState.ACTIVE).aggregate(
-        concepts=Count("person", distinct=True, filter=Q(level__in=_levels_from("concepts"))),
-        phase_1=Count("person", distinct=True, filter=Q(level__in=_levels_from("phase_1"))),
-        phase_2=Count("person", distinct=True, filter=Q(level__in=_levels_from("phase_2"))),
-        mentor=Count("person", distinct=True, filter=Q(level="mentor")),
+    stages = stage_counts(
+        Credential.objects.filter(person__memberships__state=MembershipState.ACTIVE)
     )
     held = Training.objects.filter(
         status=Status.PUBLISHED, ends_at__gte=year_start, ends_at__lt=now

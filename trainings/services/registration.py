@@ -17,7 +17,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import LEVEL_ORDER, Agency, Credential, CredentialSource, Person, User
+from members.models import Agency, Credential, CredentialSource, Person, User, levels_from
 from members.services import credential_record
 from portal.exceptions import ApplicationError
 
@@ -115,7 +115,7 @@ def eligibility_reason(training: Training, person: Person, *, credentials=None) 
     required = training.effective_required_level
     if not required:
         return ""
-    accepted = {str(level) for level in LEVEL_ORDER[LEVEL_ORDER.index(required) :]}
+    accepted = set(levels_from(required))
     if credentials is None:
         has_it = Credential.objects.filter(
             person=person, level__in=accepted, model=training.model

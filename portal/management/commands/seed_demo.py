@@ -19,7 +19,6 @@ from django.utils.text import slugify
 
 from members import services as member_services
 from members.models import (
-    LEVEL_ORDER,
     Agency,
     AgencyKind,
     County,
@@ -32,6 +31,7 @@ from members.models import (
     Person,
     Role,
     User,
+    levels_from,
 )
 from resources.models import (
     Audience,
@@ -551,11 +551,7 @@ class Command(BaseCommand):
         full trainings, a short waitlist. Past trainings get attendance marked. The counter is
         set to the number of confirmed rows, as the services keep it."""
         required = training.effective_required_level
-        accepted = (
-            {str(level) for level in LEVEL_ORDER[LEVEL_ORDER.index(required) :]}
-            if required
-            else None
-        )
+        accepted = set(levels_from(required)) if required else None
         eligible = [
             entry
             for entry in pool
