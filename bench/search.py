@@ -3,7 +3,7 @@
 Times typical queries through the selector (``resources.selectors.library_search``) the way the
 list page runs them: the count, then the first page of 20 with its snippets and topics. Prints
 p50/p95 over 30 runs each, the number of matching rows, the ``EXPLAIN ANALYZE`` plan of a typical
-query (a Bitmap Index Scan on ``resource_search_idx``), and the same words searched with a plain
+query (a Bitmap Index Scan on ``resource_search_vector_idx``), and the same words searched with a plain
 ``icontains`` over title, summary and body for comparison. See bench/README.md for the figures.
 
 The text is generated: a vocabulary of about 200 words from the field plus 6,000 made-up words,
@@ -112,7 +112,7 @@ def populate() -> None:
     def text(low: int, high: int) -> str:
         return " ".join(rng.choices(words, cum_weights=cum_weights, k=rng.randint(low, high)))
 
-    index = next(i for i in Resource._meta.indexes if i.name == "resource_search_idx")
+    index = next(i for i in Resource._meta.indexes if i.name == "resource_search_vector_idx")
     # Build the GIN index once at the end: much faster than updating it row by row.
     with connection.schema_editor() as editor:
         editor.remove_index(Resource, index)
@@ -188,7 +188,7 @@ def main() -> None:
     total = Resource.objects.count()
     published = Resource.objects.published().count()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_size_pretty(pg_relation_size('resource_search_idx'))")
+        cursor.execute("SELECT pg_size_pretty(pg_relation_size('resource_search_vector_idx'))")
         index_size = cursor.fetchone()[0]
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('resources_resource'))")
         table_size = cursor.fetchone()[0]
@@ -239,9 +239,6 @@ def main() -> None:
         p50, p95 = percentiles(samples)
         print(f"{label + ': ' + q:32s} {matches:>8,} {p50:7.1f}ms {p95:7.1f}ms")
 
-    if os.environ.get("BENCH_STORED_VECTOR"):
-        stored_vector_experiment(queries)
-
     for label, q in [("typical query", "calm corner"), ("common word", "children")]:
         _filterset, results, _searching = selectors.library_search(user=anonymous, data={"q": q})
         sql, params = results[:20].query.sql_with_params()
@@ -250,63 +247,6 @@ def main() -> None:
             print(f"\nEXPLAIN ANALYZE ({label}: {q}, first page):")
             for (line,) in cursor.fetchall():
                 print("  " + line)
-
-
-# --- What a stored tsvector would give (BENCH_STORED_VECTOR=1) --------------------------------
-# The selector ranks with the same expression the GIN index is built on, so PostgreSQL parses
-# every matching row's title, summary and body again to rank it. A stored (generated) column
-# holds the parsed vector. This adds one to the benchmark's copy of the table, times the same
-# queries in SQL (count, then the ranked first page with headlines), and drops it again.
-
-STORED_SQL = """
-ALTER TABLE resources_resource ADD COLUMN bench_search_doc tsvector GENERATED ALWAYS AS (
-  setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
-  setweight(to_tsvector('english', coalesce(summary, '')), 'B') ||
-  setweight(to_tsvector('english', coalesce(body, '')), 'C')) STORED
-"""
-STORED_COUNT = """
-SELECT count(*) FROM resources_resource
-WHERE status = 'published' AND bench_search_doc @@ websearch_to_tsquery('english', %(q)s)
-"""
-STORED_PAGE = """
-SELECT id, title, ts_headline('english', body, websearch_to_tsquery('english', %(q)s))
-FROM (
-  SELECT id, title, body FROM resources_resource
-  WHERE status = 'published' AND bench_search_doc @@ websearch_to_tsquery('english', %(q)s)
-  ORDER BY ts_rank(bench_search_doc, websearch_to_tsquery('english', %(q)s)) DESC,
-           published_at DESC, id DESC
-  LIMIT 20
-) page
-"""
-
-
-def stored_vector_experiment(queries) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE resources_resource DROP COLUMN IF EXISTS bench_search_doc")
-        cursor.execute("SET maintenance_work_mem = '512MB'")
-        cursor.execute(STORED_SQL)
-        cursor.execute(
-            "CREATE INDEX bench_search_doc_idx ON resources_resource USING gin (bench_search_doc)"
-        )
-        cursor.execute("VACUUM ANALYZE resources_resource")
-        try:
-            print(f"\nstored tsvector column (experiment), count + first page ({REPEAT} runs):")
-            for label, q in queries:
-                samples = []
-                for _ in range(REPEAT):
-                    start = time.perf_counter()
-                    cursor.execute(STORED_COUNT, {"q": q})
-                    matches = cursor.fetchone()[0]
-                    cursor.execute(STORED_PAGE, {"q": q})
-                    cursor.fetchall()
-                    samples.append((time.perf_counter() - start) * 1000)
-                p50, p95 = percentiles(samples)
-                flag = "" if p95 < 50 else "   <- over 50 ms"
-                print(f"{label + ': ' + q:32s} {matches:>8,} {p50:7.1f}ms {p95:7.1f}ms{flag}")
-        finally:
-            cursor.execute("ALTER TABLE resources_resource DROP COLUMN bench_search_doc")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 from .models import OutboxEmail
 
@@ -33,8 +34,8 @@ def build(
     headers: dict | None = None,
 ) -> EmailMultiAlternatives:
     context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME, **context}
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"emails/{name}.txt", context)
+    subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
+    text = _render_plain(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers or {})
     message.attach_alternative(html, "text/html")
@@ -42,6 +43,13 @@ def build(
         message.attach(filename, content, mimetype)
     message.kind = name
     return message
+
+
+def _render_plain(template_name: str, context: dict) -> str:
+    """Render a plain-text template without HTML escaping ("caregiver's", not "caregiver&#x27;s");
+    only the HTML part of an email is escaped."""
+    template = get_template(template_name).template
+    return template.render(Context(context, autoescape=False))
 
 
 def queue(

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -69,14 +69,10 @@ class Audience(models.Model):
         return self.name
 
 
-# The full-text document: title weighted above summary, summary above body. The GIN index below
-# is built on exactly this expression (PostgreSQL only), so searches can use it.
+# The full-text document is the title weighted above the summary, the summary above the body.
+# On PostgreSQL a trigger keeps ``Resource.search_vector`` up to date (migration 0003) and a GIN
+# index covers it, so searching and ranking read the stored vector, not the texts.
 SEARCH_CONFIG = "english"
-SEARCH_VECTOR = (
-    SearchVector("title", weight="A", config=SEARCH_CONFIG)
-    + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
-    + SearchVector("body", weight="C", config=SEARCH_CONFIG)
-)
 
 
 class ResourceQuerySet(models.QuerySet):
@@ -144,6 +140,8 @@ class Resource(models.Model):
         related_name="resources",
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    # Kept by a database trigger on PostgreSQL (never written by Django); empty on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
     review_note = models.TextField(
         _("review note"), blank=True, help_text=_("Sent to the contributor when declining.")
     )
@@ -168,8 +166,8 @@ class Resource(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="resource_status_pub_idx"),
-            # Created on PostgreSQL only (see migration 0002): SQLite has no tsvector.
-            GinIndex(SEARCH_VECTOR, name="resource_search_idx"),
+            # Created on PostgreSQL only (migration 0003): SQLite has no tsvector.
+            GinIndex(fields=["search_vector"], name="resource_search_vector_idx"),
         ]
 
     def __str__(self) -> str:

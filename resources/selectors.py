@@ -4,14 +4,14 @@ title/summary/body vector, web-search syntax, ranked, with highlighted snippets)
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from trainings.models import Training
 
 from .filters import ResourceFilter
-from .models import SEARCH_CONFIG, SEARCH_VECTOR, Resource, Topic, Visibility
+from .models import SEARCH_CONFIG, Resource, Topic, Visibility
 
 # Snippet markers that cannot occur in text, swapped for <mark> after escaping.
 _START, _STOP = "\x02", "\x03"
@@ -56,9 +56,8 @@ def _postgres_search(queryset, q: str, *, signed_in: bool):
         body if signed_in else Case(When(visibility=Visibility.MEMBERS, then=summary), default=body)
     )
     return (
-        queryset.annotate(search=SEARCH_VECTOR)
-        .filter(search=query)
-        .annotate(rank=SearchRank(SEARCH_VECTOR, query), headline=headline)
+        queryset.filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query), headline=headline)
         .order_by("-rank", "-published_at", "-pk")
     )
 

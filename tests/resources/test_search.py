@@ -406,7 +406,7 @@ def test_the_search_query_can_use_the_gin_index():
             status=ResourceStatus.PUBLISHED,
             published_at=timezone.now(),
         )
-        for n in range(500)
+        for n in range(5000)
     )
     _filterset, results, _searching = selectors.library_search(
         user=AnonymousUser(), data={"q": "sensory"}
@@ -419,5 +419,5 @@ def test_the_search_query_can_use_the_gin_index():
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
-    assert "resource_search_idx" in plan, plan
+    assert "resource_search_vector_idx" in plan, plan
     assert "Bitmap Index Scan" in plan, plan

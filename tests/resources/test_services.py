@@ -183,10 +183,6 @@ def test_declining_with_a_note_returns_it_to_draft_and_emails_the_note(
     assert note in mailoutbox[0].alternatives[0][0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal.notifications renders the .txt templates with autoescaping: ' becomes &#x27;",
-)
 def test_plain_text_emails_quote_the_note_and_title_as_written(
     contributor, superuser, django_capture_on_commit_callbacks, mailoutbox
 ):
