@@ -41,8 +41,8 @@ class ResourceFilter(django_filters.FilterSet):
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
-        choices=[("relevance", _("Relevance")), ("newest", _("Newest"))],
-        empty_label=None,
+        choices=[("newest", _("Newest first"))],
+        empty_label=_("Best match"),
         method="filter_noop",
     )
 

@@ -167,7 +167,11 @@ class Resource(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="resource_status_pub_idx"),
             # Created on PostgreSQL only (migration 0003): SQLite has no tsvector.
-            GinIndex(fields=["search_vector"], name="resource_search_vector_idx"),
+            GinIndex(
+                fields=["search_vector"],
+                condition=Q(status="published"),
+                name="resource_search_vector_idx",
+            ),
         ]
 
     def __str__(self) -> str:

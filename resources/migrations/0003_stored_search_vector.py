@@ -7,7 +7,7 @@ library searches with its simple fallback.
 
 import django.contrib.postgres.indexes
 import django.contrib.postgres.search
-from django.db import migrations
+from django.db import migrations, models
 
 VECTOR = (
     "setweight(to_tsvector('english'::regconfig, coalesce(NEW.title, '')), 'A') || "
@@ -32,7 +32,10 @@ FORWARDS = [
     """,
     # Fire the trigger once for the rows that exist.
     "UPDATE resources_resource SET search_vector = NULL",
-    "CREATE INDEX resource_search_vector_idx ON resources_resource USING gin (search_vector)",
+    # Only published resources are ever searched: a partial index is smaller, and its
+    # predicate makes it the planner's choice for the library's queries.
+    "CREATE INDEX resource_search_vector_idx ON resources_resource USING gin (search_vector) "
+    "WHERE status = 'published'",
 ]
 
 BACKWARDS = [
@@ -71,7 +74,9 @@ class Migration(migrations.Migration):
                 migrations.AddIndex(
                     model_name="resource",
                     index=django.contrib.postgres.indexes.GinIndex(
-                        fields=["search_vector"], name="resource_search_vector_idx"
+                        condition=models.Q(("status", "published")),
+                        fields=["search_vector"],
+                        name="resource_search_vector_idx",
                     ),
                 ),
             ],
