@@ -3,16 +3,35 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Agency, Membership, MembershipState, Person, Role
+from members.models import (
+    Agency,
+    Credential,
+    CredentialLevel,
+    Membership,
+    MembershipState,
+    Person,
+    Role,
+)
 
-from .filters import AgencyRegistrationFilter, TrainingFilter
-from .models import Registration, RegistrationStatus, Session, Status, Training
+from .filters import AgencyRegistrationFilter, HostedTrainingFilter, TrainingFilter
+from .models import (
+    Attendance,
+    Obstacle,
+    Practice,
+    PracticeReport,
+    Registration,
+    RegistrationStatus,
+    Series,
+    Session,
+    Status,
+    Training,
+)
 from .services.registration import eligibility_reason, registration_closed_reason
 
 # The public feed carries at most this many trainings (the soonest), whatever the filters.
@@ -51,9 +70,10 @@ def training_next(*, limit: int, now: dt.datetime | None = None) -> QuerySet[Tra
 
 
 def training_detail_queryset(*, user=None) -> QuerySet[Training]:
-    """Trainings a visitor may open: drafts only for staff (curators previewing them)."""
+    """Trainings a visitor may open: drafts and proposals only for staff (curators previewing
+    them)."""
     queryset = Training.objects.all() if user and user.is_staff else Training.objects.listed()
-    return _with_related(queryset)
+    return _with_related(queryset).select_related("lead_trainer", "series")
 
 
 def training_other_dates(*, training: Training, limit: int = 5) -> QuerySet[Training]:
@@ -160,17 +180,30 @@ def my_registrations(*, user, now: dt.datetime | None = None) -> dict[str, list[
         )
         .order_by("training__starts_at", "pk")
     )
-    upcoming = [r for r in registrations if r.training.ends_at and r.training.ends_at >= now]
+    ahead = [r for r in registrations if r.training.ends_at and r.training.ends_at >= now]
     past = [r for r in registrations if not (r.training.ends_at and r.training.ends_at >= now)]
     past.reverse()
-    return {"upcoming": upcoming, "past": past}
+    return {
+        "upcoming": [r for r in ahead if r.is_active],
+        "cancelled": [r for r in ahead if not r.is_active],
+        "past": past,
+    }
+
+
+# Confirmed first, then the waitlist, then cancellations.
+STATUS_ORDER = Case(
+    When(status=RegistrationStatus.CONFIRMED, then=Value(0)),
+    When(status=RegistrationStatus.WAITLISTED, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
 
 
 def agency_registrations(*, agency: Agency, data=None) -> AgencyRegistrationFilter:
     queryset = (
         Registration.objects.filter(agency=agency)
         .select_related("training", "person__user", "registered_by")
-        .order_by("training__starts_at", "training_id", "status", "arrived_at", "pk")
+        .order_by("training__starts_at", "training_id", STATUS_ORDER, "arrived_at", "pk")
     )
     data = data.copy() if data is not None else QueryDict(mutable=True)
     data.setdefault("when", "upcoming")  # what coordinators come for
@@ -282,3 +315,182 @@ def personal_calendar(*, token: str, now: dt.datetime | None = None):
         .order_by("starts_at", "pk")
     )
     return person, trainings
+
+
+# --- Practice follow-up ---------------------------------------------------------------------------
+
+# Figures from fewer answers are not shown: one person's answer must not be picked out.
+PRACTICE_FIGURES_MIN_RESPONDENTS = 5
+
+
+def practice_report_by_token(*, token: str) -> PracticeReport:
+    """The report behind a follow-up link, or 404."""
+    return get_object_or_404(
+        PracticeReport.objects.select_related("registration__training"), token=token
+    )
+
+
+def practice_figures(*, agency: Agency | None = None) -> dict:
+    """How many answers name each practice and each obstacle: for one agency (its staff's
+    registrations, ``Registration.agency``) or, with no agency, the whole region. No names.
+
+    One query, grouped by the answers themselves: the service stores them in choice order, so
+    there are at most a few thousand distinct groups whatever the number of reports.
+    ``enough`` is False below ``PRACTICE_FIGURES_MIN_RESPONDENTS`` answers; pages then show no
+    figures.
+    """
+    reports = PracticeReport.objects.filter(submitted_at__isnull=False)
+    if agency is not None:
+        reports = reports.filter(registration__agency=agency)
+    groups = (
+        reports.values_list("practices", "obstacles", "not_started")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    practices = dict.fromkeys(Practice.values, 0)
+    obstacles = dict.fromkeys(Obstacle.values, 0)
+    respondents = not_started = 0
+    for chosen_practices, chosen_obstacles, started_not, n in groups:
+        respondents += n
+        not_started += n if started_not else 0
+        for value in chosen_practices or []:
+            if value in practices:
+                practices[value] += n
+        for value in chosen_obstacles or []:
+            if value in obstacles:
+                obstacles[value] += n
+    return {
+        "respondents": respondents,
+        "not_started": not_started,
+        "practices": [(label, practices[value], value) for value, label in Practice.choices],
+        "obstacles": [(label, obstacles[value], value) for value, label in Obstacle.choices],
+        "enough": respondents >= PRACTICE_FIGURES_MIN_RESPONDENTS,
+    }
+
+
+# --- Curator reports ------------------------------------------------------------------------------
+
+
+def training_attendance_report(*, year: int, kind: str = "") -> list[Training]:
+    """Published trainings whose first session falls in ``year`` (Pacific), with their
+    registrations counted by status and attendance, in one query.
+
+    ``no_show_rate`` is absent ÷ confirmed people whose attendance was marked (attended, absent
+    or excused): excused people said so in advance. None while nobody is marked.
+    """
+    start = timezone.make_aware(dt.datetime(year, 1, 1))  # noqa: DTZ001 - made aware here.
+    end = timezone.make_aware(dt.datetime(year + 1, 1, 1))  # noqa: DTZ001 - made aware here.
+    confirmed = Q(registrations__status=RegistrationStatus.CONFIRMED)
+    trainings = (
+        Training.objects.published()
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("host_agency")
+        .annotate(
+            confirmed=Count("registrations", filter=confirmed),
+            waitlisted=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
+            ),
+            cancelled=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.CANCELLED)
+            ),
+            attended=Count(
+                "registrations",
+                filter=confirmed & Q(registrations__attendance=Attendance.ATTENDED),
+            ),
+            absent=Count(
+                "registrations", filter=confirmed & Q(registrations__attendance=Attendance.ABSENT)
+            ),
+            excused=Count(
+                "registrations",
+                filter=confirmed & Q(registrations__attendance=Attendance.EXCUSED),
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+    if kind:
+        trainings = trainings.filter(kind=kind)
+    rows = list(trainings)
+    for training in rows:
+        marked = training.attended + training.absent + training.excused
+        training.unmarked = training.confirmed - marked
+        training.no_show_rate = training.absent / marked if marked else None
+    return rows
+
+
+# --- Trainings an agency hosts, and community-of-practice series ----------------------------------
+
+# The series feed keeps a year of past meetings, so calendars keep recent history.
+SERIES_FEED_HISTORY = dt.timedelta(days=365)
+
+
+def agency_trainers(*, agency: Agency) -> list[Person]:
+    """The agency's active members who hold Phase II / Train-the-Trainer or Mentor (in either
+    model), each with ``trainer_credentials``. Two queries."""
+    levels = [CredentialLevel.PHASE_2, CredentialLevel.MENTOR]
+    return list(
+        Person.objects.filter(
+            memberships__agency=agency,
+            memberships__state=MembershipState.ACTIVE,
+            credentials__level__in=levels,
+        )
+        .distinct()
+        .prefetch_related(
+            Prefetch(
+                "credentials",
+                queryset=Credential.objects.filter(level__in=levels).order_by("model", "level"),
+                to_attr="trainer_credentials",
+            )
+        )
+        .order_by("display_name", "pk")
+    )
+
+
+def hosted_trainings(*, agency: Agency, data=None) -> HostedTrainingFilter:
+    """Every training the agency hosts, proposals and drafts included, with the counts its list
+    shows (waitlist, attendance marked) annotated: one query per page, whatever the rows."""
+    queryset = (
+        Training.objects.filter(host_agency=agency)
+        .select_related("lead_trainer", "series")
+        .annotate(
+            waitlisted=Count(
+                "registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)
+            ),
+            attended=Count(
+                "registrations",
+                filter=Q(
+                    registrations__status=RegistrationStatus.CONFIRMED,
+                    registrations__attendance=Attendance.ATTENDED,
+                ),
+            ),
+            marked=Count(
+                "registrations",
+                filter=Q(registrations__status=RegistrationStatus.CONFIRMED)
+                & ~Q(registrations__attendance=""),
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+    data = data.copy() if data is not None else QueryDict(mutable=True)
+    data.setdefault("when", "upcoming")
+    return HostedTrainingFilter(data, queryset=queryset)
+
+
+def hosted_training(*, agency: Agency, slug: str) -> Training:
+    """A training the agency hosts, or 404 (another agency's training does not exist here)."""
+    return get_object_or_404(
+        Training.objects.filter(host_agency=agency).select_related(
+            "lead_trainer", "series", "host_agency"
+        ),
+        slug=slug,
+    )
+
+
+def series_feed(*, slug: str, now: dt.datetime | None = None):
+    """The series (or 404) and its public meetings: a year back and everything ahead, at most
+    ``FEED_LIMIT``. Cancelled meetings stay in, so calendars show them as cancelled."""
+    series = get_object_or_404(Series, slug=slug)
+    since = (now or timezone.now()) - SERIES_FEED_HISTORY
+    meetings = _with_related(
+        Training.objects.listed().filter(series=series, ends_at__gte=since).order_by("starts_at")
+    )[:FEED_LIMIT]
+    return series, meetings

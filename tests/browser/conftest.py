@@ -171,7 +171,9 @@ def browser_context_args(
 
 @pytest.fixture
 def page(page: Page, request: pytest.FixtureRequest, output_path: str) -> Iterator[Page]:
-    """pytest-playwright's page, screenshotted (full page) when the test fails."""
+    """pytest-playwright's page, screenshotted (full page) when the test fails. It answers
+    "OK" to confirmation dialogs (cancel a registration?), as the person clicking means it."""
+    page.on("dialog", lambda dialog: dialog.accept())
     yield page
     report = request.node.stash.get(_CALL_REPORT, None)
     if report is None or not report.failed:
@@ -200,6 +202,7 @@ def other_page(
 
     def open_page() -> Page:
         pages.append(new_context().new_page())
+        pages[-1].on("dialog", lambda dialog: dialog.accept())
         return pages[-1]
 
     yield open_page
