@@ -43,13 +43,15 @@ def bar_chart(
     urls: list[str] | None = None,
     horizontal: bool = True,
     width: int = 560,
+    label_width: int = 210,
 ) -> BarChart:
-    """Bars for ``items`` ((label, value) pairs), scaled to the largest value."""
+    """Bars for ``items`` ((label, value) pairs), scaled to the largest value. ``label_width``
+    (horizontal charts) is the room left of the bars for the labels."""
     urls = urls or [""] * len(items)
     top = max((value for _label, value in items), default=0) or 1
     bars = []
     if horizontal:
-        row, label_width, value_width = 34, 210, 50
+        row, value_width = 34, 50
         span = width - label_width - value_width
         for index, ((label, value), url) in enumerate(zip(items, urls, strict=True)):
             length = max(span * value / top, 1)

@@ -71,6 +71,19 @@ class CommunityView(TemplateView):
                 (_("Mentor"), stages["mentor"]),
             ],
         )
+        # What attendees of Phase I/II put into practice: totals only, never names.
+        practice = training_selectors.practice_figures()
+        context["practice"] = practice
+        context["practice_chart"] = bar_chart(
+            _("What people put into practice"),
+            [(str(label), count) for label, count, _value in practice["practices"]],
+            label_width=240,
+        )
+        context["obstacle_chart"] = bar_chart(
+            _("What got in the way"),
+            [(str(label), count) for label, count, _value in practice["obstacles"]],
+            label_width=240,
+        )
         return context
 
 

@@ -19,6 +19,7 @@ from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import safe_row
 
 from . import selectors, services
+from .admin_reports import AttendanceReportMixin
 from .models import (
     Attendance,
     Registration,
@@ -100,7 +101,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(ImportExportModelAdmin):
+class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
     resource_classes = [TrainingResource]
     form = TrainingAdminForm
     list_display = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal import notifications
 
 from . import ics
-from .models import FOLLOW_UP, Registration, Reminder
+from .models import FOLLOW_UP, PracticeReport, Registration, Reminder
 
 
 def _context(registration: Registration) -> dict:
@@ -111,6 +111,20 @@ def queue_reminder(*, reminder: Reminder) -> None:
             "starts_in": timezone.localtime(training.starts_at),
         },
         attachments=[_ics_attachment(registration)],
+        dedupe_key=f"reminder:{reminder.pk}",
+    )
+
+
+def queue_practice_follow_up(*, reminder: Reminder, report: PracticeReport) -> None:
+    """30 days on: what has the attendee put into practice? Links the report's form."""
+    _send(
+        "practice_follow_up",
+        reminder.registration,
+        extra={
+            "report_url": settings.SITE_URL
+            + reverse("trainings:practice_report", kwargs={"token": report.token}),
+            "closes_at": timezone.localtime(report.closes_at),
+        },
         dedupe_key=f"reminder:{reminder.pk}",
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, manage, registration
+from .views import catalogue, manage, practice, registration
 
 app_name = "trainings"
 
@@ -19,6 +19,7 @@ urlpatterns = [
         registration.my_registration_cancel,
         name="my_registration_cancel",
     ),
+    path("followups/<str:token>/", practice.practice_report, name="practice_report"),
     path(
         "agencies/<slug:slug>/manage/registrations/",
         manage.agency_registrations,

@@ -82,6 +82,10 @@ MATRIX: dict[str, dict[str, dict]] = {
     # The personal calendar feed needs no sign-in: its token is the key. The token in these
     # URLs is the invitation's, which opens no feed (tests/members/test_calendar_feed.py).
     "trainings:my_calendar": {"GET": everyone(404), "POST": everyone(404)},
+    # The practice follow-up form needs no sign-in either: its token is the key. The token in
+    # these URLs is the invitation's, which opens no report (tests/trainings/
+    # test_practice_reports.py covers real ones).
+    "trainings:practice_report": {"GET": everyone(404), "POST": everyone(404)},
     "trainings:my_registration_cancel": {
         "GET": everyone(405),
         "POST": {**signed_in(404), STAFF_A: 302},

@@ -17,6 +17,7 @@ from tests.factories import TrainingFactory, pacific
 from tests.trainings.factories import PersonFactory
 from trainings.models import (
     FOLLOW_UP,
+    PRACTICE_FOLLOW_UP,
     Format,
     Kind,
     Registration,
@@ -173,8 +174,10 @@ def test_a_kind_policy_sets_the_offsets_and_a_training_overrides_it():
         "3d": pacific(2027, 2, 14, 9),
         "2h": pacific(2027, 2, 17, 7),
         FOLLOW_UP: pacific(2027, 2, 18, 10),
+        # Phase I and II also ask attendees, 30 days on, what they have put into practice.
+        PRACTICE_FOLLOW_UP: pacific(2027, 3, 19, 10),
     }
-    assert set(due_times(overridden)) == {"1d", FOLLOW_UP}
+    assert set(due_times(overridden)) == {"1d", FOLLOW_UP, PRACTICE_FOLLOW_UP}
     assert set(due_times(other_kind)) == {"7d", "1d", FOLLOW_UP}
 
 

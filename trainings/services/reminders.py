@@ -2,7 +2,8 @@
 
 They are created when a seat is confirmed, moved when the training is rescheduled, and
 cancelled with the registration or the training. The dispatcher turns due ones into outbox
-emails; one more than ``REMINDER_GRACE`` late is marked missed instead.
+emails; one more than ``REMINDER_GRACE`` late is marked missed instead. The "practice30" one
+(Phase I and II only) opens the attendee's ``PracticeReport`` and emails the form's link.
 """
 
 import datetime as dt
@@ -14,6 +15,9 @@ from django.utils import timezone
 from .. import emails
 from ..models import (
     FOLLOW_UP,
+    PRACTICE_FOLLOW_UP,
+    PRACTICE_FOLLOW_UP_KINDS,
+    Attendance,
     Registration,
     RegistrationStatus,
     Reminder,
@@ -23,8 +27,11 @@ from ..models import (
     Training,
     parse_offsets,
 )
+from .practice import practice_report_open
 
 DEFAULT_OFFSETS = "7d, 1d"
+# Attendance that rules out the practice follow-up (not marked at all still gets it).
+NOT_ATTENDED = (Attendance.ABSENT, Attendance.EXCUSED)
 
 
 def offsets_for(training: Training) -> list[tuple[int, str]]:
@@ -48,12 +55,20 @@ def follow_up_due(training: Training) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(last, dt.time(10, 0)))
 
 
+def practice_follow_up_due(training: Training) -> dt.datetime:
+    """10:00 local time, 30 days after the day of the last session (DST-proof: local days)."""
+    day = timezone.localtime(training.ends_at).date() + dt.timedelta(days=30)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)))
+
+
 def planned(training: Training) -> dict[str, dt.datetime]:
     """Every reminder kind of a training with its due time."""
     if training.starts_at is None:
         return {}
     plan = {f"{n}{unit}": _before(training.starts_at, n, unit) for n, unit in offsets_for(training)}
     plan[FOLLOW_UP] = follow_up_due(training)
+    if training.kind in PRACTICE_FOLLOW_UP_KINDS:
+        plan[PRACTICE_FOLLOW_UP] = practice_follow_up_due(training)
     return plan
 
 
@@ -124,12 +139,25 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None, batch: int = 100) -
                     registration.status != RegistrationStatus.CONFIRMED
                     or training.status != Status.PUBLISHED
                     or registration.person is None
+                    # Only attendees of Phase I/II (the kind may have been edited since) are
+                    # asked what they have put into practice.
+                    or (
+                        reminder.kind == PRACTICE_FOLLOW_UP
+                        and (
+                            registration.attendance in NOT_ATTENDED
+                            or training.kind not in PRACTICE_FOLLOW_UP_KINDS
+                        )
+                    )
                 ):
                     reminder.state = ReminderState.CANCELLED
                 elif now - reminder.due_at > grace:
                     reminder.state = ReminderState.MISSED
                 else:
-                    emails.queue_reminder(reminder=reminder)
+                    if reminder.kind == PRACTICE_FOLLOW_UP:
+                        report = practice_report_open(registration=registration, now=now)
+                        emails.queue_practice_follow_up(reminder=reminder, report=report)
+                    else:
+                        emails.queue_reminder(reminder=reminder)
                     reminder.state = ReminderState.SENT
                     reminder.sent_at = now
                     queued += 1

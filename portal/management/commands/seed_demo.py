@@ -42,9 +42,13 @@ from resources.models import (
 )
 from trainings import services
 from trainings.models import (
+    PRACTICE_FOLLOW_UP_KINDS,
     Format,
     Kind,
     Model,
+    Obstacle,
+    Practice,
+    PracticeReport,
     Registration,
     RegistrationStatus,
     Status,
@@ -395,6 +399,7 @@ class Command(BaseCommand):
         people = self._rosters(timezone.localdate())
         trainings = self._trainings(timezone.localdate())
         self._demo_registrations()
+        self._practice_reports()
         resources = self._library()
         self.stdout.write(
             self.style.SUCCESS(
@@ -613,6 +618,47 @@ class Command(BaseCommand):
             confirmed_at=timezone.now(),
         )
         Training.objects.filter(pk=training.pk).update(seats_taken=F("seats_taken") + 1)
+
+    def _practice_reports(self) -> None:
+        """Follow-up answers from attendees of Phase I/II trainings that ended over 30 days ago:
+        the form went out 30 days after, and about 60% answered."""
+        if PracticeReport.objects.exists():
+            return
+        rng = random.Random(730)
+        cutoff = timezone.now() - dt.timedelta(days=30)
+        practice_odds = dict(zip(Practice.values, [0.55, 0.6, 0.25, 0.45, 0.2, 0.12], strict=True))
+        obstacle_odds = dict(zip(Obstacle.values[:-1], [0.5, 0.45, 0.15, 0.2, 0.25], strict=True))
+        attendees = (
+            Registration.objects.confirmed()
+            .filter(
+                training__kind__in=PRACTICE_FOLLOW_UP_KINDS,
+                training__status=Status.PUBLISHED,
+                training__ends_at__lt=cutoff,
+                attendance="attended",
+                person__isnull=False,
+            )
+            .select_related("training")
+            .order_by("pk")
+        )
+        reports = []
+        now = timezone.now()
+        for registration in attendees:
+            report = PracticeReport(
+                registration=registration,
+                opened_at=registration.training.ends_at + dt.timedelta(days=30),
+            )
+            if rng.random() < 0.6:  # Answered.
+                report.submitted_at = min(
+                    report.opened_at + dt.timedelta(days=rng.randint(0, 9)), now
+                )
+                if rng.random() >= 0.12:
+                    report.practices = [v for v, p in practice_odds.items() if rng.random() < p]
+                report.not_started = not report.practices
+                report.obstacles = [v for v, p in obstacle_odds.items() if rng.random() < p] or [
+                    Obstacle.NOTHING.value
+                ]
+            reports.append(report)
+        PracticeReport.objects.bulk_create(reports)
 
     def _library(self) -> int:
         """About 40 resources across kinds, topics and audiences, with small generated PDFs;
