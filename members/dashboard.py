@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from portal.charts import bar_chart
 from trainings.models import Attendance, Registration, RegistrationStatus, Training
+from trainings.selectors import practice_figures
 
 from .models import (
     Agency,
@@ -113,7 +114,25 @@ def agency_dashboard(*, agency: Agency, now: dt.datetime | None = None) -> dict:
         .annotate(trained_others=_trained_other_agencies(agency))
         .order_by("display_name")
     )
+    waiting = Agency.objects.filter(pk=agency.pk).aggregate(
+        requests=Count(
+            "memberships",
+            filter=Q(memberships__state=MembershipState.REQUESTED),
+            distinct=True,
+        ),
+        invitations=Count(
+            "invitations", filter=Q(invitations__accepted_at__isnull=True), distinct=True
+        ),
+    )
+    practices = practice_figures(agency=agency)
     return {
+        "request_count": waiting["requests"],
+        "invitation_count": waiting["invitations"],
+        "practices": practices,
+        "practice_chart": bar_chart(
+            _("What staff put into practice after Phase I and II"),
+            [(str(label), count) for label, count, _value in practices["practices"]],
+        ),
         "figures": figures,
         "funnel": funnel,
         "attendance_chart": attendance_chart,

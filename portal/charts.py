@@ -32,6 +32,10 @@ class BarChart:
     horizontal: bool
 
     @property
+    def has_links(self) -> bool:
+        return any(bar.url for bar in self.bars)
+
+    @property
     def summary(self) -> str:
         return "; ".join(f"{bar.label}: {bar.value}" for bar in self.bars)
 

@@ -45,8 +45,6 @@ def manage_home(request, agency):
         {
             "agency": agency,
             **dashboard.agency_dashboard(agency=agency),
-            "request_count": selectors.join_requests(agency=agency).count(),
-            "invitation_count": selectors.open_invitations(agency=agency).count(),
             "membership": selectors.coordinator_membership(user=request.user, agency=agency),
         },
     )
