@@ -8,7 +8,8 @@ from django.db.models import Count, F, Min
 from django.utils import timezone
 
 from members.models import Agency, User
-from trainings.models import Format, Kind, Session, Status, Training
+from resources.models import Resource
+from trainings.models import Format, Kind, Registration, Series, Session, Status, Training
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,8 @@ def test_seed_demo_creates_the_region_agencies_and_the_demo_sign_ins(seeded):
 def test_seed_demo_creates_a_realistic_catalogue(seeded):
     now = timezone.now()
     trainings = Training.objects.all()
-    assert 55 <= trainings.count() <= 60
+    # Besides the meetings of the community-of-practice series (tested below).
+    assert 55 <= trainings.filter(series__isnull=True).count() <= 61
     listed_upcoming = trainings.listed().upcoming()
     assert listed_upcoming.count() >= 25
     assert trainings.listed().past().count() >= 10
@@ -99,6 +101,29 @@ def test_seed_demo_trainings_are_consistent(seeded):
         assert training.venue_address
     assert not Training.objects.filter(host_agency__isnull=True).exists()
     assert len(set(Training.objects.values_list("slug", flat=True))) == Training.objects.count()
+
+
+def test_seed_demo_creates_a_series_with_its_meetings_and_a_proposal(seeded):
+    series = Series.objects.get(slug="south-bay-nmt-peer-consultation")
+    meetings = series.meetings.order_by("series_date")
+    now = timezone.now()
+    assert series.host_agency.slug == "santa-clara-county-bhsd"
+    assert meetings.filter(ends_at__lt=now).count() >= 3
+    assert meetings.filter(starts_at__gt=now).count() >= 5
+    assert {m.kind for m in meetings} == {Kind.COMMUNITY_OF_PRACTICE}
+    assert {
+        (timezone.localtime(m.starts_at).weekday(), timezone.localtime(m.starts_at).hour)
+        for m in meetings
+    } == {(1, 12)}  # Tuesdays at noon, whatever the offset
+    past = meetings.filter(ends_at__lt=now)
+    assert all(m.notes for m in past)
+    assert Registration.objects.filter(training__in=past).exclude(attendance="").exists()
+    assert Resource.objects.filter(trainings__in=past).exists()
+
+    proposal = Training.objects.get(status=Status.SUBMITTED)
+    assert proposal.host_agency.slug == "san-mateo-county-bhrs"
+    assert proposal.lead_trainer.credentials.filter(level__in=["phase_2", "mentor"]).exists()
+    assert proposal.lead_trainer.memberships.filter(agency=proposal.host_agency).exists()
 
 
 def test_seed_demo_run_again_changes_nothing(settings):

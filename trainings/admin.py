@@ -1,9 +1,11 @@
-import csv
+import datetime as dt
 
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Min, Q
+from django.db.models.functions import Now
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,7 +18,6 @@ from import_export.admin import ImportExportModelAdmin
 
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
-from portal.spreadsheets import safe_row
 
 from . import selectors, services
 from .admin_reports import AttendanceReportMixin
@@ -26,10 +27,18 @@ from .models import (
     RegistrationStatus,
     Reminder,
     ReminderPolicy,
+    Series,
     Session,
+    Status,
     Training,
 )
-from .spreadsheets import TrainingResource
+from .recurrence import normalise_rule, occurrence_dates
+from .spreadsheets import TrainingResource, write_sign_in_sheet
+
+# "Generate meetings" creates a series' meetings this many months ahead.
+GENERATE_MONTHS = 6
+# The series page previews the rule's dates this far ahead.
+SERIES_PREVIEW = dt.timedelta(days=366)
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -58,6 +67,22 @@ class WhenFilter(admin.SimpleListFilter):
             return queryset.upcoming(now=now) | queryset.filter(ends_at__isnull=True)
         if value == "past":
             return queryset.past(now=now)
+        return queryset
+
+
+class ProposalQueueFilter(admin.SimpleListFilter):
+    """Trainings host agencies proposed, waiting for a curator, with how many wait."""
+
+    title = _("review")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        waiting = Training.objects.filter(status=Status.SUBMITTED).count()
+        return [("proposed", _("Proposed by agencies (%(n)d)") % {"n": waiting})]
+
+    def queryset(self, request, queryset):
+        if self.value() == "proposed":
+            return queryset.filter(status=Status.SUBMITTED)
         return queryset
 
 
@@ -108,12 +133,12 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         "title", "kind", "model", "first_session", "county", "format", "seats", "status_badge",
         "roster_link",
     ]  # fmt: skip
-    list_filter = [WhenFilter, "kind", "model", "status", "county", "format"]
+    list_filter = [ProposalQueueFilter, WhenFilter, "kind", "model", "status", "county", "format"]
     list_select_related = ["host_agency"]
     search_fields = ["title", "summary", "venue_name", "host_agency__name"]
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["host_agency"]
+    autocomplete_fields = ["host_agency", "lead_trainer"]
     readonly_fields = [
         "starts_at",
         "ends_at",
@@ -121,6 +146,8 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         "sequence",
         "created_at",
         "updated_at",
+        "series_link",
+        "series_date",
     ]
     inlines = [SessionInline, RegistrationInline]
     actions = ["publish", "cancel", "duplicate"]
@@ -143,18 +170,42 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
                 )
             },
         ),
-        (_("Host"), {"fields": ("host_agency", "contact_email")}),
+        (_("Host"), {"fields": ("host_agency", "lead_trainer", "contact_email")}),
+        (_("For members"), {"fields": ("notes",)}),
         (
             _("Record"),
             {
                 "classes": ("collapse",),
-                "fields": ("starts_at", "ends_at", "sequence", "created_at", "updated_at"),
+                "fields": (
+                    "series_link",
+                    "series_date",
+                    "starts_at",
+                    "ends_at",
+                    "sequence",
+                    "created_at",
+                    "updated_at",
+                ),
             },
         ),
     )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(session_count=Count("sessions"))
+
+    def changelist_view(self, request, extra_context=None):
+        waiting = Training.objects.filter(status=Status.SUBMITTED).count()
+        if waiting and ProposalQueueFilter.parameter_name not in request.GET:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d training proposed by an agency waits for review (see “review”).",
+                    "%d trainings proposed by agencies wait for review (see “review”).",
+                    waiting,
+                )
+                % waiting,
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("first session"), ordering="starts_at")
     def first_session(self, obj):
@@ -164,13 +215,25 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         extra = f" (+{obj.session_count - 1})" if obj.session_count > 1 else ""
         return f"{local:%Y-%m-%d %H:%M} {local.tzname()}{extra}"
 
+    @admin.display(description=_("series"))
+    def series_link(self, obj):
+        if obj.series_id is None:
+            return "—"
+        url = reverse("admin:trainings_series_change", args=[obj.series_id])
+        return format_html('<a href="{}">{}</a>', url, obj.series)
+
     @admin.display(description=_("seats"))
     def seats(self, obj):
         return f"{obj.seats_taken} / {obj.capacity}"
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
-        colours = {"draft": "#7a4b00", "published": "#1d6b35", "cancelled": "#9b1c1c"}
+        colours = {
+            "draft": "#7a4b00",
+            "submitted": "#1e40af",
+            "published": "#1d6b35",
+            "cancelled": "#9b1c1c",
+        }
         return format_html(
             '<strong style="color:{}">{}</strong>', colours[obj.status], obj.get_status_display()
         )
@@ -253,24 +316,7 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
             raise PermissionDenied
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{training.slug}-sign-in.csv"'
-        writer = csv.writer(response)
-        sessions = list(training.sessions.order_by("starts_at"))
-        writer.writerow(
-            ["name", "email", "agency"]
-            + [f"{timezone.localtime(s.starts_at):%Y-%m-%d} signature" for s in sessions]
-        )
-        for registration in selectors.training_roster(training=training).confirmed():
-            person = registration.person
-            writer.writerow(
-                safe_row(
-                    [
-                        person.display_name if person else "",
-                        person.user.email if person else "",
-                        registration.agency.name if registration.agency else "",
-                    ]
-                    + [""] * len(sessions)
-                )
-            )
+        write_sign_in_sheet(training, response)
         return response
 
     def save_related(self, request, form, formsets, change):
@@ -383,3 +429,135 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Community-of-practice series -----------------------------------------------------------------
+
+
+class SeriesAdminForm(forms.ModelForm):
+    def clean_rule(self):
+        # Stored as written by the rule's grammar: upper case, no spaces, no "RRULE:" prefix.
+        return normalise_rule(self.cleaned_data["rule"])
+
+
+class MeetingInline(admin.TabularInline):
+    """The meetings generated so far, read-only: each is an ordinary training, edited (or
+    cancelled) on its own page."""
+
+    model = Training
+    fk_name = "series"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["series_date", "title", "status", "seats_taken", "capacity"]
+    readonly_fields = fields
+    ordering = ["series_date"]
+    verbose_name = _("meeting")
+    verbose_name_plural = _("meetings")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    form = SeriesAdminForm
+    list_display = ["title", "host_agency", "rule", "start_time", "meeting_count", "next_meeting"]
+    list_filter = ["model", "format", "county"]
+    list_select_related = ["host_agency"]
+    search_fields = ["title", "summary", "host_agency__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["host_agency"]
+    readonly_fields = ["next_dates", "feed_link", "created_at", "updated_at"]
+    inlines = [MeetingInline]
+    actions = ["generate_meetings"]
+    formfield_overrides = URL_FIELD_OVERRIDES
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "description", "model")}),
+        (
+            _("When"),
+            {
+                "fields": (
+                    "rule",
+                    "first_date",
+                    "start_time",
+                    "duration_minutes",
+                    "until",
+                    "count",
+                    "next_dates",
+                )
+            },
+        ),
+        (_("Where"), {"fields": ("format", "venue_name", "venue_address", "county", "online_url")}),
+        (_("Host"), {"fields": ("host_agency", "capacity", "contact_email", "feed_link")}),
+        (_("Record"), {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                meeting_count=Count("meetings", distinct=True),
+                next_start=Min("meetings__starts_at", filter=Q(meetings__ends_at__gte=Now())),
+            )
+        )
+
+    @admin.display(description=_("meetings"), ordering="meeting_count")
+    def meeting_count(self, obj):
+        return obj.meeting_count
+
+    @admin.display(description=_("next meeting"), ordering="next_start")
+    def next_meeting(self, obj):
+        if not obj.next_start:
+            return "—"
+        local = timezone.localtime(obj.next_start)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+    @admin.display(description=_("next dates of the rule"))
+    def next_dates(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Shown once the series is saved.")
+        today = timezone.localdate()
+        try:
+            dates = occurrence_dates(
+                rule=obj.rule,
+                first_date=obj.first_date,
+                since=today,
+                until=min(obj.until, today + SERIES_PREVIEW)
+                if obj.until
+                else today + SERIES_PREVIEW,
+                count=obj.count,
+            )[:6]
+        except (ValueError, TypeError, IndexError, OverflowError):
+            return _("The rule cannot be read; correct it and save.")
+        if not dates:
+            return _("No dates in the coming year.")
+        start = obj.start_time.strftime("%H:%M")
+        return ", ".join(f"{day:%a %b %-d, %Y}" for day in dates) + f" ({start} Pacific)"
+
+    @admin.display(description=_("calendar feed"))
+    def feed_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html('<a href="{0}">{0}</a>', obj.get_feed_url())
+
+    @admin.action(description=_("Generate meetings for the next 6 months"))
+    def generate_meetings(self, request, queryset):
+        until = timezone.localdate() + relativedelta(months=GENERATE_MONTHS)
+        created = 0
+        for series in queryset:
+            try:
+                created += len(services.series_generate(series=series, until=until))
+            except ApplicationError as error:
+                self.message_user(request, f"{series}: {error.message}", messages.ERROR)
+        self.message_user(
+            request,
+            ngettext(
+                "Created %(n)d meeting (dates that already had one were skipped).",
+                "Created %(n)d meetings (dates that already had one were skipped).",
+                created,
+            )
+            % {"n": created},
+            messages.SUCCESS,
+        )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from members.models import Membership, User
 from portal import notifications
 
 from . import ics
@@ -136,3 +137,63 @@ def follow_up_resources(training) -> list:
     if related is None:
         return []
     return list(related.published()[:10])
+
+
+# --- Agencies' proposals ------------------------------------------------------------------------
+
+
+def _curator_emails() -> list[str]:
+    """Curators are the admin's staff users."""
+    return list(
+        User.objects.filter(is_staff=True, is_active=True)
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def queue_training_proposed(*, training, proposed_by) -> None:
+    """Tell the curators that a host agency proposed a training, with a link to review it."""
+    curators = _curator_emails()
+    if not curators:
+        return
+    person = getattr(proposed_by, "person", None)
+    notifications.queue(
+        notifications.build(
+            "training_proposed",
+            to=curators,
+            context={
+                "training": training,
+                "agency": training.host_agency,
+                "proposer_name": person.display_name if person else proposed_by.email,
+                "sessions": list(training.sessions.order_by("starts_at")),
+                "review_url": settings.SITE_URL
+                + reverse("admin:trainings_training_change", args=[training.pk]),
+            },
+        )
+    )
+
+
+def queue_proposal_published(*, training) -> None:
+    """Tell the host agency's coordinators that their proposal is now in the catalogue."""
+    coordinators = list(
+        Membership.objects.coordinators()
+        .filter(agency_id=training.host_agency_id)
+        .order_by("person__user__email")
+        .values_list("person__user__email", flat=True)
+    )
+    if not coordinators:
+        return
+    notifications.queue(
+        notifications.build(
+            "training_proposal_published",
+            to=coordinators,
+            context={
+                "training": training,
+                "agency": training.host_agency,
+                "sessions": list(training.sessions.order_by("starts_at")),
+                "training_url": settings.SITE_URL + training.get_absolute_url(),
+                "hosted_url": settings.SITE_URL
+                + reverse("trainings:agency_hosted", kwargs={"slug": training.host_agency.slug}),
+            },
+        )
+    )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import County
 
-from .models import Format, Kind, Model, RegistrationStatus, Training
+from .models import Format, Kind, Model, RegistrationStatus, Status, Training
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -138,3 +138,29 @@ class AgencyRegistrationFilter(django_filters.FilterSet):
         if value == "all":
             return queryset
         return queryset.filter(training__ends_at__gte=now)
+
+
+class HostedTrainingFilter(django_filters.FilterSet):
+    """The trainings an agency hosts: upcoming (and proposals without dates), past, or all."""
+
+    when = django_filters.ChoiceFilter(
+        label=_("When"),
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past")), ("all", _("Upcoming and past"))],
+        empty_label=None,
+        method="filter_when",
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Status.choices, empty_label=_("Any status")
+    )
+
+    class Meta:
+        model = Training
+        fields: list[str] = []
+
+    def filter_when(self, queryset, name, value):
+        now = timezone.now()
+        if value == "past":
+            return queryset.filter(ends_at__lt=now).order_by("-starts_at", "-pk")
+        if value == "all":
+            return queryset.order_by("-starts_at", "-pk")
+        return queryset.filter(Q(ends_at__gte=now) | Q(ends_at__isnull=True))

@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import County, CredentialLevel
 
+from .recurrence import validate_rule
+
 # Paths under /trainings/ that a training's slug must not shadow.
-RESERVED_SLUGS = frozenset({"calendar", "past", "feed"})
+RESERVED_SLUGS = frozenset({"calendar", "past", "feed", "series"})
 
 
 def validate_slug_not_reserved(value: str) -> None:
@@ -64,6 +66,8 @@ class Format(models.TextChoices):
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # Proposed by a host agency's coordinator; a curator reviews and publishes it.
+    SUBMITTED = "submitted", _("Submitted for review")
     PUBLISHED = "published", _("Published")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -83,7 +87,8 @@ class TrainingQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def listed(self):
-        """What the public catalogue shows: published and cancelled, never drafts."""
+        """What the public catalogue shows: published and cancelled, never drafts or proposals
+        under review."""
         return self.filter(status__in=[Status.PUBLISHED, Status.CANCELLED])
 
     def upcoming(self, *, now=None):
@@ -148,6 +153,35 @@ class Training(models.Model):
         blank=True,
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
+    lead_trainer = models.ForeignKey(
+        "members.Person",
+        verbose_name=_("lead trainer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_trainings",
+        help_text=_("The host agency's Phase II / Train-the-Trainer or Mentor who leads it."),
+    )
+    notes = models.TextField(
+        _("notes for members"),
+        blank=True,
+        help_text=_(
+            "Markdown. Shown on the training's page to signed-in members only, e.g. a meeting's "
+            "notes."
+        ),
+    )
+    # A community-of-practice meeting generated from a series, keyed by its local date so that
+    # generating again never makes a second meeting for the same day.
+    series = models.ForeignKey(
+        "trainings.Series",
+        verbose_name=_("series"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        editable=False,
+    )
+    series_date = models.DateField(_("date in the series"), null=True, blank=True, editable=False)
     prerequisites = models.TextField(_("prerequisites"), blank=True)
     required_level = models.CharField(
         _("required credential"),
@@ -210,6 +244,11 @@ class Training(models.Model):
                 | Q(registration_closes_at__gt=F("registration_opens_at")),
                 name="training_registration_closes_after_opens",
                 violation_error_message=_("Registration must close after it opens."),
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_date"],
+                condition=Q(series__isnull=False),
+                name="training_one_meeting_per_series_date",
             ),
         ]
 
@@ -298,6 +337,94 @@ class Session(models.Model):
     def uid(self) -> str:
         """A calendar UID that never changes for this session."""
         return f"training-session-{self.pk}@nmt-cop-portal"
+
+
+class Series(models.Model):
+    """Recurring community-of-practice meetings, e.g. "South Bay NMT peer consultation, first
+    Tuesday". Each date of its rule becomes an ordinary training (kind community of practice),
+    created by ``trainings.services.series_generate`` from the template fields below."""
+
+    title = models.CharField(_("title"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    summary = models.CharField(
+        _("summary"), max_length=300, help_text=_("Copied to every meeting; shown in the list.")
+    )
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown, copied to every meeting.")
+    )
+    model = models.CharField(_("model"), max_length=8, choices=Model.choices, default=Model.NMT)
+    format = models.CharField(
+        _("format"), max_length=16, choices=Format.choices, default=Format.ONLINE
+    )
+    venue_name = models.CharField(_("venue name"), max_length=200, blank=True)
+    venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
+    county = models.CharField(_("county"), max_length=20, choices=County.choices, blank=True)
+    online_url = models.URLField(
+        _("online join link"),
+        blank=True,
+        help_text=_("Never shown publicly; sent only to confirmed participants."),
+    )
+    host_agency = models.ForeignKey(
+        "members.Agency",
+        verbose_name=_("host agency"),
+        on_delete=models.PROTECT,
+        related_name="hosted_series",
+        help_text=_("Its coordinators keep each meeting's attendance log and notes."),
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), default=40)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    rule = models.CharField(
+        _("recurrence rule"),
+        max_length=200,
+        validators=[validate_rule],
+        help_text=_(
+            "An iCalendar RRULE: FREQ=MONTHLY;BYDAY=1TU is the first Tuesday of every month, "
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE every other Wednesday, FREQ=MONTHLY;BYDAY=-1FR the "
+            "last Friday."
+        ),
+    )
+    start_time = models.TimeField(_("start time"), help_text=_("Pacific time, every meeting."))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=90)
+    first_date = models.DateField(
+        _("first date"), help_text=_("The series starts on the rule's first date from here.")
+    )
+    until = models.DateField(_("until"), null=True, blank=True, help_text=_("Last possible date."))
+    count = models.PositiveIntegerField(
+        _("number of meetings"),
+        null=True,
+        blank=True,
+        help_text=_("Or stop after this many meetings, counted from the first date."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=24 * 60),
+                name="series_duration_within_a_day",
+                violation_error_message=_("A meeting lasts from 5 minutes to 24 hours."),
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("first_date")),
+                name="series_until_after_first_date",
+                violation_error_message=_("“Until” must be on or after the first date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(count__isnull=True) | Q(count__gte=1),
+                name="series_count_positive",
+                violation_error_message=_("The number of meetings must be at least 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_feed_url(self) -> str:
+        return reverse("trainings:series_feed", kwargs={"slug": self.slug})
 
 
 class RegistrationStatus(models.TextChoices):

@@ -7,6 +7,7 @@ A training is matched by slug. Its sessions travel in one column, ``sessions``: 
 ``services.training_import_save``.
 """
 
+import csv
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -16,9 +17,11 @@ from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
 from members.models import Agency
+from portal.spreadsheets import safe_row
 
 from . import services
 from .models import Training
+from .selectors import training_roster
 
 
 def format_sessions(training: Training) -> str:
@@ -88,3 +91,26 @@ class TrainingResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         # A dry run (the preview) saves inside a transaction that import-export rolls back.
         services.training_import_save(training=instance, sessions=instance._imported_sessions)
+
+
+def write_sign_in_sheet(training: Training, out) -> None:
+    """The printable sign-in sheet of a training (CSV): one row per confirmed person, one
+    signature column per session. Used by the admin's roster and the host agency's."""
+    writer = csv.writer(out)
+    sessions = list(training.sessions.order_by("starts_at"))
+    writer.writerow(
+        ["name", "email", "agency"]
+        + [f"{timezone.localtime(s.starts_at):%Y-%m-%d} signature" for s in sessions]
+    )
+    for registration in training_roster(training=training).confirmed():
+        person = registration.person
+        writer.writerow(
+            safe_row(
+                [
+                    person.display_name if person else "",
+                    person.user.email if person else "",
+                    registration.agency.name if registration.agency else "",
+                ]
+                + [""] * len(sessions)
+            )
+        )

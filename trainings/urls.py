@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, manage, practice, registration
+from .views import catalogue, hosted, manage, practice, registration
 
 app_name = "trainings"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("trainings/calendar/", catalogue.calendar_view, name="calendar"),
     path("trainings/past/", catalogue.TrainingArchiveView.as_view(), name="past"),
     path("trainings/feed.ics", catalogue.feed_ics, name="feed"),
+    path("trainings/series/<slug:slug>.ics", catalogue.series_ics, name="series_feed"),
     path("trainings/<slug:slug>/", catalogue.TrainingDetailView.as_view(), name="detail"),
     path("trainings/<slug:slug>/calendar.ics", catalogue.training_ics, name="ics"),
     path("trainings/<slug:slug>/register/", registration.training_register, name="register"),
@@ -44,5 +45,26 @@ urlpatterns = [
         "agencies/<slug:slug>/manage/registrations/<int:registration_id>/substitute/",
         manage.agency_registration_substitute,
         name="agency_registration_substitute",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/trainings/propose/",
+        hosted.agency_propose_training,
+        name="agency_propose_training",
+    ),
+    path("agencies/<slug:slug>/manage/hosted/", hosted.agency_hosted, name="agency_hosted"),
+    path(
+        "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/roster/",
+        hosted.agency_hosted_roster,
+        name="agency_hosted_roster",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/roster/sign-in.csv",
+        hosted.agency_hosted_sign_in_sheet,
+        name="agency_hosted_sign_in_sheet",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/notes/",
+        hosted.agency_hosted_notes,
+        name="agency_hosted_notes",
     ),
 ]

@@ -2,12 +2,13 @@
 
 Each row of ``MATRIX`` gives the exact status each role gets. URL arguments name objects of
 agency A (its slug, a training it hosts, its staff member and that member's registration, a
-join request, an invitation). POSTs are
+join request, an invitation, a community-of-practice series it hosts). POSTs are
 a form sent with nothing filled in (a browser always sends at least the CSRF token).
 A URL added to the project without a row here fails
 ``test_every_project_url_has_a_row_in_the_matrix``.
 """
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -25,6 +26,7 @@ from tests.factories import (
     TrainingFactory,
     UserFactory,
 )
+from trainings.models import Series
 from trainings.services import registration_create
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +77,8 @@ MATRIX: dict[str, dict[str, dict]] = {
     "trainings:feed": {"GET": everyone(200), "POST": everyone(200)},
     "trainings:detail": {"GET": everyone(200), "POST": everyone(405)},
     "trainings:ics": {"GET": everyone(200), "POST": everyone(200)},
+    # A community-of-practice series' calendar is public, like its meetings.
+    "trainings:series_feed": {"GET": everyone(200), "POST": everyone(200)},
     # Registration (staff of A is registered already: registering again is a no-op, with a
     # message). Only that person can cancel their registration; for others it doesn't exist.
     "trainings:register": {"GET": everyone(405), "POST": signed_in(302)},
@@ -119,6 +123,14 @@ MATRIX: dict[str, dict[str, dict]] = {
     "trainings:agency_registration_cancel": {"GET": everyone(405), "POST": manage(302)},
     # A blank substitute form: the form again, with "choose who takes the place".
     "trainings:agency_registration_substitute": {"GET": manage(200), "POST": manage(400)},
+    # Trainings agency A hosts (the training here is one, with staff of A confirmed). A blank
+    # proposal: the form again (A has no trainer yet, which the page says).
+    "trainings:agency_propose_training": {"GET": manage(200), "POST": manage(400)},
+    "trainings:agency_hosted": {"GET": manage(200), "POST": everyone(405)},
+    # A blank attendance form changes nothing: back to the roster, with a message.
+    "trainings:agency_hosted_roster": {"GET": manage(200), "POST": manage(302)},
+    "trainings:agency_hosted_sign_in_sheet": {"GET": manage(200), "POST": everyone(405)},
+    "trainings:agency_hosted_notes": {"GET": everyone(405), "POST": manage(302)},
     # My page
     "members:me": {"GET": signed_in(200), "POST": signed_in(400)},
     "members:me_export": {"GET": signed_in(200), "POST": signed_in(200)},
@@ -198,7 +210,7 @@ def test_every_manage_url_of_agency_a_is_closed_to_everyone_but_its_coordinators
         for name, pattern in PROJECT_URLS.items()
         if str(pattern.pattern).startswith("agencies/<slug:slug>/manage/")
     ]
-    assert len(manage_names) == 20
+    assert len(manage_names) == 25
     for name in manage_names:
         for method, statuses in MATRIX[name].items():
             if statuses == everyone(405):
@@ -231,6 +243,15 @@ def world(agency_a, agency_b, member, staff_a, coordinator_a, coordinator_b, cur
         ),
         invitation=invitation,
         token=services.invitation_token(invitation),
+        series=Series.objects.create(
+            title="Peer consultation, first Tuesday",
+            slug="peer-consultation",
+            summary="Monthly.",
+            host_agency=agency_a,
+            rule="FREQ=MONTHLY;BYDAY=1TU",
+            start_time=dt.time(12),
+            first_date=dt.date(2026, 1, 1),
+        ),
         resource=Resource.objects.create(
             title="A public guide",
             slug="a-public-guide",
@@ -245,6 +266,7 @@ def world(agency_a, agency_b, member, staff_a, coordinator_a, coordinator_b, cur
 
 TRAINING_PAGES = {"trainings:detail", "trainings:ics", "trainings:register"}
 RESOURCE_PAGES = {"resources:detail", "resources:download"}
+SERIES_PAGES = {"trainings:series_feed"}
 
 
 def _url(name: str, world) -> str:
@@ -257,6 +279,8 @@ def _url(name: str, world) -> str:
         if name in TRAINING_PAGES
         else world.resource.slug
         if name in RESOURCE_PAGES
+        else world.series.slug
+        if name in SERIES_PAGES
         else world.agency.slug,
         "training_slug": world.training.slug,
         "registration_id": world.registration.pk,

@@ -1,5 +1,6 @@
-"""Every write about trainings goes through these services: the catalogue (``catalogue``) and
-registrations, seats and the waitlist (``registration``)."""
+"""Every write about trainings goes through these services: the catalogue (``catalogue``),
+registrations, seats and the waitlist (``registration``), agencies' proposals and hosted
+trainings (``proposals``) and community-of-practice series (``series``)."""
 
 from .catalogue import (
     RESERVED_SLUGS,
@@ -12,6 +13,7 @@ from .catalogue import (
     training_save,
     training_sync_schedule,
 )
+from .proposals import training_notes_update, training_propose
 from .registration import (
     RegistrationError,
     SeatsBusy,
@@ -21,21 +23,26 @@ from .registration import (
     registration_mark_attendance,
     registration_substitute,
 )
+from .series import SeriesError, series_generate
 
 __all__ = [
     "RESERVED_SLUGS",
     "RegistrationError",
     "SeatsBusy",
+    "SeriesError",
     "TrainingError",
     "registration_cancel",
     "registration_create",
     "registration_create_batch",
     "registration_mark_attendance",
     "registration_substitute",
+    "series_generate",
     "training_cancel",
     "training_create",
     "training_duplicate",
     "training_import_save",
+    "training_notes_update",
+    "training_propose",
     "training_publish",
     "training_save",
     "training_sync_schedule",

@@ -111,7 +111,7 @@ def training_create(
         if end <= start:
             raise TrainingError(_("Each session must end after it starts."))
     if not fields.get("slug"):
-        fields["slug"] = _unique_slug(fields["title"])
+        fields["slug"] = unique_slug(fields["title"])
     elif fields["slug"] in RESERVED_SLUGS:
         raise TrainingError(_("“%(slug)s” is reserved for a page of the portal.") % fields)
     training = Training.objects.create(**fields)
@@ -123,6 +123,7 @@ def training_create(
 
 @transaction.atomic
 def training_publish(*, training: Training) -> Training:
+    """Publish a draft, or a host agency's proposal (whose coordinators are then emailed)."""
     training = Training.objects.select_for_update().get(pk=training.pk)
     if training.status == Status.PUBLISHED:
         return training
@@ -130,9 +131,12 @@ def training_publish(*, training: Training) -> Training:
         raise TrainingError(_("A cancelled training cannot be published again; duplicate it."))
     if not training.sessions.exists():
         raise TrainingError(_("Add at least one session before publishing."))
+    was_proposal = training.status == Status.SUBMITTED
     training.status = Status.PUBLISHED
     training.sequence += 1
     training.save(update_fields=["status", "sequence", "updated_at"])
+    if was_proposal:
+        emails.queue_proposal_published(training=training)
     return training
 
 
@@ -142,6 +146,11 @@ def training_cancel(*, training: Training) -> Training:
     training = lock_trainings([training.pk])[training.pk]
     if training.status == Status.CANCELLED:
         return training
+    if training.status == Status.SUBMITTED:
+        # A cancelled training is listed publicly; a proposal never was.
+        raise TrainingError(
+            _("A proposal under review is not public: publish it, or delete it to decline it.")
+        )
     training.status = Status.CANCELLED
     training.sequence += 1
     training.save(update_fields=["status", "sequence", "updated_at"])
@@ -178,7 +187,7 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
 
     copy = Training.objects.create(
         title=training.title,
-        slug=_unique_slug(training.title),
+        slug=unique_slug(training.title),
         kind=training.kind,
         model=training.model,
         summary=training.summary,
@@ -208,7 +217,7 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
     return training_sync_schedule(training=copy, bump_sequence=False)
 
 
-def _unique_slug(title: str) -> str:
+def unique_slug(title: str) -> str:
     base = slugify(title)[:180] or "training"
     if base in RESERVED_SLUGS:
         base = f"{base}-training"

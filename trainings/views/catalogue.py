@@ -121,6 +121,14 @@ def feed_ics(request):
     )
 
 
+def series_ics(request, slug: str):
+    """A community-of-practice series as a calendar to subscribe to: its public meetings."""
+    series, meetings = selectors.series_feed(slug=slug)
+    return _ics_response(
+        ics.build_calendar(meetings, name=series.title), filename=f"{series.slug}.ics"
+    )
+
+
 def my_calendar_ics(request, token: str):
     """A person's own feed: the trainings they hold a confirmed seat at. Calendar apps fetch it
     without signing in, so the secret token is the key; an unknown one answers 404."""

@@ -55,6 +55,7 @@ from trainings.models import (
     Training,
 )
 
+from ._demo_hosting import seed_proposal, seed_series
 from ._demo_library import BODY, RESOURCES, SUMMARIES, tiny_pdf
 
 DEMO_PASSWORD = "nmt-demo-2026"
@@ -401,11 +402,14 @@ class Command(BaseCommand):
         self._demo_registrations()
         self._practice_reports()
         resources = self._library()
+        meetings = seed_series(timezone.localdate())
+        proposals = seed_proposal(timezone.localdate())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} new sign-ins, {agencies} new agencies, "
                 f"{people} new roster members, {trainings} new trainings, "
-                f"{resources} new resources."
+                f"{resources} new resources, {meetings} new series meetings, "
+                f"{proposals} new training proposals."
             )
         )
 

@@ -1,0 +1,147 @@
+"""Trainings an agency hosts: its coordinators propose them, then keep their rosters, attendance
+and notes, as curators do in the admin.
+
+Every view takes the agency resolved by ``coordinator_required``, and fetches the training
+through that agency: another agency's training answers 404.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST, require_safe
+
+from members.permissions import coordinator_required
+from resources import selectors as resource_selectors
+
+from .. import selectors, services
+from ..models import Attendance
+from ..proposal_forms import NotesForm, ProposalForm
+from ..spreadsheets import write_sign_in_sheet
+
+PAGE_SIZE = 50
+
+
+@coordinator_required
+def agency_propose_training(request, agency):
+    trainers = selectors.agency_trainers(agency=agency)
+    form = ProposalForm(request.POST or None, agency=agency, trainers=trainers)
+    if request.method == "POST" and trainers and form.is_valid():
+        try:
+            training = services.training_propose(
+                agency=agency, proposed_by=request.user, **form.proposal()
+            )
+        except services.TrainingError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Thank you! “%(title)s” is submitted. A curator will review it and publish "
+                    "it in the catalogue; we email you when it is."
+                )
+                % {"title": training.title},
+            )
+            return redirect("trainings:agency_hosted", slug=agency.slug)
+    return render(
+        request,
+        "trainings/manage/propose.html",
+        {"agency": agency, "form": form, "trainers": trainers},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_safe
+@coordinator_required
+def agency_hosted(request, agency):
+    filterset = selectors.hosted_trainings(agency=agency, data=request.GET)
+    invalid = filterset.is_bound and not filterset.is_valid()
+    paginator = Paginator(filterset.queryset.none() if invalid else filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "trainings/manage/hosted.html",
+        {
+            "agency": agency,
+            "filter": filterset,
+            "trainings": page.object_list,
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+        },
+        status=400 if invalid else 200,
+    )
+
+
+@coordinator_required
+def agency_hosted_roster(request, agency, training_slug: str):
+    """The roster of a hosted training; confirmed people's attendance is marked here, through
+    ``registration_mark_attendance`` (attending a concepts training records the credential)."""
+    training = selectors.hosted_training(agency=agency, slug=training_slug)
+    registrations = list(selectors.training_roster(training=training))
+    if request.method == "POST":
+        changed = 0
+        for registration in registrations:
+            value = request.POST.get(f"attendance-{registration.pk}")
+            if value is None or value == registration.attendance:
+                continue
+            try:
+                services.registration_mark_attendance(
+                    registration=registration, attendance=value, marked_by=request.user
+                )
+            except services.RegistrationError as error:
+                name = registration.person.display_name if registration.person else "—"
+                messages.error(request, f"{name}: {error.message}")
+            else:
+                changed += 1
+        messages.success(
+            request,
+            ngettext("Attendance saved for %d person.", "Attendance saved for %d people.", changed)
+            % changed,
+        )
+        return redirect(request.path)
+    return render(
+        request,
+        "trainings/manage/hosted_roster.html",
+        {
+            "agency": agency,
+            "training": training,
+            "registrations": registrations,
+            "confirmed_count": sum(1 for r in registrations if r.status == "confirmed"),
+            "attendance_choices": Attendance.choices,
+            "notes_form": NotesForm(initial={"notes": training.notes}),
+            "materials": resource_selectors.training_materials(
+                training=training, user=request.user
+            ),
+        },
+    )
+
+
+@require_safe
+@coordinator_required
+def agency_hosted_sign_in_sheet(request, agency, training_slug: str):
+    training = selectors.hosted_training(agency=agency, slug=training_slug)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{training.slug}-sign-in.csv"'
+    write_sign_in_sheet(training, response)
+    return response
+
+
+@require_POST
+@coordinator_required
+def agency_hosted_notes(request, agency, training_slug: str):
+    training = selectors.hosted_training(agency=agency, slug=training_slug)
+    form = NotesForm(request.POST)
+    if form.is_valid():
+        services.training_notes_update(training=training, notes=form.cleaned_data["notes"])
+        messages.success(request, _("The notes are saved."))
+    else:
+        messages.error(request, " ".join(form.errors.get("notes", [_("Check the notes.")])))
+    url = reverse(
+        "trainings:agency_hosted_roster",
+        kwargs={"slug": agency.slug, "training_slug": training.slug},
+    )
+    return redirect(f"{url}#notes")
