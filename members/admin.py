@@ -18,7 +18,6 @@ from portal.spreadsheets import safe_row
 
 from . import digests, services
 from .models import (
-    LEVEL_ORDER,
     Agency,
     Credential,
     CredentialSource,
@@ -28,6 +27,7 @@ from .models import (
     MembershipState,
     Person,
     User,
+    levels_from,
 )
 
 
@@ -84,7 +84,7 @@ class MembershipInline(admin.TabularInline):
 
 
 def _stage_count(level: str):
-    levels = [str(value) for value in LEVEL_ORDER[LEVEL_ORDER.index(level) :]]
+    levels = levels_from(level)
     return Count(
         "memberships__person__credentials__person",
         distinct=True,
