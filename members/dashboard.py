@@ -5,8 +5,7 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from portal.charts import bar_chart
-from trainings.models import Attendance, Registration, RegistrationStatus, Training
+from trainings.models import Attendance, Registration, RegistrationStatus
 from trainings.selectors import practice_figures
 
 from .models import (
@@ -147,13 +146,9 @@ def agency_dashboard(*, agency: Agency, now: dt.datetime | None = None) -> dict:
 
 def _trained_other_agencies(agency: Agency):
     """How many people from other agencies attended trainings this trainer led."""
-    try:
-        led = Training._meta.get_field("lead_trainer").related_query_name()
-    except FieldDoesNotExist:  # before trainings record who leads them
-        return Value(0, output_field=IntegerField())
     return Count(
-        f"{led}__registrations",
-        filter=Q(**{f"{led}__registrations__attendance": Attendance.ATTENDED})
-        & ~Q(**{f"{led}__registrations__agency": agency}),
+        "led_trainings__registrations",
+        filter=Q(led_trainings__registrations__attendance=Attendance.ATTENDED)
+        & ~Q(led_trainings__registrations__agency=agency),
         distinct=True,
     )

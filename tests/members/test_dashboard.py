@@ -177,3 +177,28 @@ def test_the_dashboard_renders_in_at_most_12_queries(client, django_assert_max_n
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_a_trainer_who_led_a_training_attended_by_other_agencies_says_so():
+    agency = AgencyFactory()
+    trainer = _with_levels(agency, "phase_1", "phase_2")
+    training = TrainingFactory(lead_trainer=trainer.person, host_agency=agency)
+    for other in (AgencyFactory(), AgencyFactory()):
+        Registration.objects.create(
+            training=training,
+            person=MembershipFactory(agency=other).person,
+            agency=other,
+            status=RegistrationStatus.CONFIRMED,
+            attendance="attended",
+        )
+    Registration.objects.create(  # their own staff does not count
+        training=training,
+        person=MembershipFactory(agency=agency).person,
+        agency=agency,
+        status=RegistrationStatus.CONFIRMED,
+        attendance="attended",
+    )
+
+    [listed] = agency_dashboard(agency=agency)["trainers"]
+
+    assert listed.trained_others == 2
