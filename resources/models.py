@@ -39,6 +39,26 @@ class ResourceStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+# The curated starting lists (also created by migration 0002; curators add more in the admin).
+DEFAULT_TOPICS = [
+    ("sensory-regulation", "Sensory regulation"),
+    ("relational-health", "Relational health"),
+    ("assessment", "Assessment"),
+    ("nmt-metrics", "NMT metrics"),
+    ("classroom-nme", "Classroom (NME)"),
+    ("supervision", "Supervision"),
+    ("leadership", "Leadership"),
+    ("implementation", "Implementation"),
+]
+DEFAULT_AUDIENCES = [
+    ("clinicians", "Clinicians"),
+    ("educators", "Educators"),
+    ("caregivers", "Caregivers"),
+    ("coordinators", "Coordinators"),
+    ("leaders", "Leaders"),
+]
+
+
 class Topic(models.Model):
     """A curated topic of the library (sensory regulation, supervision, …)."""
 

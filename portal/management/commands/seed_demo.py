@@ -34,6 +34,8 @@ from members.models import (
     levels_from,
 )
 from resources.models import (
+    DEFAULT_AUDIENCES,
+    DEFAULT_TOPICS,
     Audience,
     Resource,
     ResourceStatus,
@@ -668,6 +670,10 @@ class Command(BaseCommand):
         """About 40 resources across kinds, topics and audiences, with small generated PDFs;
         some members-only, a few featured, two proposals waiting for review."""
         rng = random.Random(40)
+        for slug, name in DEFAULT_TOPICS:
+            Topic.objects.get_or_create(slug=slug, defaults={"name": name})
+        for slug, name in DEFAULT_AUDIENCES:
+            Audience.objects.get_or_create(slug=slug, defaults={"name": name})
         topics = {topic.slug: topic for topic in Topic.objects.all()}
         audiences = {audience.slug: audience for audience in Audience.objects.all()}
         agencies = list(Agency.objects.order_by("slug"))
@@ -688,7 +694,10 @@ class Command(BaseCommand):
                 continue
             summary = SUMMARIES[kind].format(
                 audience=" and ".join(audiences[a].name.lower() for a in audience_slugs[:2]),
-                topic=" and ".join(topics[t].name.lower() for t in topic_slugs[:2]),
+                topic=" and ".join(
+                    name if "(" in name else name.lower()
+                    for name in (topics[t].name for t in topic_slugs[:2])
+                ),
             )
             resource = Resource(
                 title=title,
