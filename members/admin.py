@@ -19,6 +19,7 @@ from portal.spreadsheets import safe_row
 from . import digests, services
 from .models import (
     Agency,
+    AgencyMilestone,
     Credential,
     CredentialSource,
     DigestSubscription,
@@ -26,6 +27,7 @@ from .models import (
     Membership,
     MembershipState,
     Person,
+    SiteMilestone,
     User,
     levels_from,
 )
@@ -318,3 +320,21 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
             ngettext("Unsubscribed %d address.", "Unsubscribed %d addresses.", count) % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(SiteMilestone)
+class SiteMilestoneAdmin(admin.ModelAdmin):
+    """The steps toward site certification that coordinators tick on their dashboard."""
+
+    list_display = ["title", "order"]
+    list_editable = ["order"]
+    search_fields = ["title"]
+
+
+@admin.register(AgencyMilestone)
+class AgencyMilestoneAdmin(admin.ModelAdmin):
+    list_display = ["agency", "milestone", "done_on", "note", "updated_by"]
+    list_filter = ["milestone"]
+    search_fields = ["agency__name", "note"]
+    list_select_related = ["agency", "milestone", "updated_by"]
+    readonly_fields = ["updated_by", "updated_at"]
