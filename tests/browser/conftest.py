@@ -258,3 +258,27 @@ def axe_check(_axe: Axe) -> Callable[[Page], None]:
             pytest.fail(_format_violations(page.url, blocking), pytrace=False)
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def _emails_link_to_live_server(settings, live_server):
+    """Links in emails point at the live server, so a test follows them as a person would."""
+    settings.SITE_URL = live_server.url
+
+
+@pytest.fixture
+def look(axe_check, request):
+    """``look(page, name)``: axe-check the page, and screenshot it when SCREENSHOTS is set."""
+    folder = os.environ.get("SCREENSHOTS")
+    count = 0
+
+    def check(page: Page, name: str) -> None:
+        nonlocal count
+        axe_check(page)
+        if folder:
+            count += 1
+            path = Path(folder) / request.node.name / f"{count:02d}-{name}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=path, full_page=True)
+
+    return check

@@ -22,11 +22,6 @@ NEW_PASSWORD = "Lantern-Harbour-93"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _emails_link_to_live_server(settings, live_server):
-    settings.SITE_URL = live_server.url
-
-
 @pytest.fixture
 def agency(live_server) -> Agency:
     return AgencyFactory(

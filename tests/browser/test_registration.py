@@ -8,9 +8,7 @@ goes through axe-core.
 Set ``SCREENSHOTS=<dir>`` to keep a full-page screenshot of every page checked, for review.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -25,29 +23,6 @@ PASSWORD = "pw-for-tests-2026"  # UserFactory's password.
 TITLE = "Regulate, Relate, Reason"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _emails_link_to_live_server(settings, live_server):
-    settings.SITE_URL = live_server.url
-
-
-@pytest.fixture
-def look(axe_check, request):
-    """``look(page, name)``: axe-check the page, and screenshot it when SCREENSHOTS is set."""
-    folder = os.environ.get("SCREENSHOTS")
-    count = 0
-
-    def check(page: Page, name: str) -> None:
-        nonlocal count
-        axe_check(page)
-        if folder:
-            count += 1
-            path = Path(folder) / request.node.name / f"{count:02d}-{name}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=path, full_page=True)
-
-    return check
 
 
 @pytest.fixture
