@@ -3,22 +3,21 @@
 from celery import shared_task
 
 from members.digests import monthly_digest_queue, weekly_digests_queue
-from trainings.services.reminders import reminders_enqueue_due
 
-from .services import outbox_dispatch, outbox_send_one
+from . import services
 
 
 # acks_late + reject_on_worker_lost: a worker killed mid-task gives the message back. Sending is
 # idempotent (a sent row is never claimed again), so running it twice is harmless.
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def send_outbox_email(email_id: int) -> bool:
-    return outbox_send_one(email_id=email_id)
+    return services.outbox_send_one(email_id=email_id)
 
 
 @shared_task(ignore_result=True)
 def dispatch_due() -> dict:
     """The safety net, run by beat every minute: queue due reminders, send due emails."""
-    return {"reminders": reminders_enqueue_due(), "sent": outbox_dispatch()}
+    return services.dispatch_due()
 
 
 @shared_task(ignore_result=True)

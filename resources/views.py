@@ -6,11 +6,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
 from members.models import Membership, MembershipState
 from members.services import person_for_user
 from portal.exceptions import ApplicationError
+from portal.listing import FilteredListView
 
 from . import selectors, services
 from .forms import ShareForm
@@ -19,12 +20,13 @@ from .forms import ShareForm
 MAX_PAGE = 100
 
 
-class ResourceListView(ListView):
+class ResourceListView(FilteredListView):
     template_name = "resources/resource_list.html"
     context_object_name = "resources"
     paginate_by = 20
 
     def get_queryset(self):
+        # The selector ranks and annotates the filtered results itself.
         self.filterset, queryset, self.searching = selectors.library_search(
             user=self.request.user, data=self.request.GET
         )
@@ -36,25 +38,14 @@ class ResourceListView(ListView):
             raise Http404(_("Refine the search to see further results."))
         return super().paginate_queryset(queryset, page_size)
 
-    @property
-    def filters_invalid(self) -> bool:
-        return self.filterset.is_bound and not self.filterset.is_valid()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
         context["searching"] = self.searching
-        context["filters_active"] = any(v for k, v in self.request.GET.items() if k != "page")
         context["results"] = [
             (resource, selectors.snippet(resource) if self.searching else "")
             for resource in context["resources"]
         ]
         return context
-
-    def render_to_response(self, context, **response_kwargs):
-        if self.filters_invalid:
-            response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)
 
 
 class ResourceDetailView(DetailView):

@@ -44,10 +44,18 @@ def _send(
     )
 
 
-def _ics_attachment(registration: Registration):
+def _ics_attachment(registration: Registration, cache: dict | None = None):
+    """The training's .ics. ``cache`` (a dict kept for one dispatcher run) builds it once per
+    training version: its time-zone block costs tens of milliseconds."""
     training = registration.training
+    key = (training.pk, training.sequence)
+    if cache is not None and key in cache:
+        return cache[key]
     body = ics.build_calendar([training], name=training.title)
-    return (f"{training.slug}.ics", body, "text/calendar")
+    attachment = (f"{training.slug}.ics", body, "text/calendar")
+    if cache is not None:
+        cache[key] = attachment
+    return attachment
 
 
 def queue_confirmation(*, registration: Registration) -> None:
@@ -55,12 +63,7 @@ def queue_confirmation(*, registration: Registration) -> None:
 
 
 def queue_waitlisted(*, registration: Registration) -> None:
-    position = (
-        Registration.objects.waitlisted()
-        .filter(training_id=registration.training_id)
-        .filter(arrived_at__lte=registration.arrived_at)
-        .count()
-    )
+    position = Registration.objects.waitlist_position(registration)
     _send("registration_waitlisted", registration, extra={"position": position})
 
 
@@ -90,7 +93,7 @@ def queue_training_changed(*, registration: Registration) -> None:
     _send("training_changed", registration, attachments=[_ics_attachment(registration)])
 
 
-def queue_reminder(*, reminder: Reminder) -> None:
+def queue_reminder(*, reminder: Reminder, ics_cache: dict | None = None) -> None:
     """The reminder (or day-after follow-up) email; its dedupe key makes a second copy
     impossible to create."""
     registration = reminder.registration
@@ -111,7 +114,7 @@ def queue_reminder(*, reminder: Reminder) -> None:
             "join_url": training.online_url if training.format != "in_person" else "",
             "starts_in": timezone.localtime(training.starts_at),
         },
-        attachments=[_ics_attachment(registration)],
+        attachments=[_ics_attachment(registration, ics_cache)],
         dedupe_key=f"reminder:{reminder.pk}",
     )
 

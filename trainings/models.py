@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import County, CredentialLevel
+from members.models import County, CredentialLevel, PracticeModel
 
 from .recurrence import validate_rule
 
@@ -53,9 +53,8 @@ class Kind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Model(models.TextChoices):
-    NMT = "nmt", _("NMT")
-    NME = "nme", _("NME")
+# A training is for NMT or NME: the same two values as an agency's practice and a credential.
+Model = PracticeModel
 
 
 class Format(models.TextChoices):
@@ -454,6 +453,18 @@ class RegistrationQuerySet(models.QuerySet):
 
     def in_arrival_order(self):
         return self.order_by("arrived_at", "pk")
+
+    def waitlist_position(self, registration) -> int:
+        """Where a waitlisted registration stands: 1 for the next to get a seat."""
+        return (
+            self.waitlisted()
+            .filter(training_id=registration.training_id)
+            .filter(
+                Q(arrived_at__lt=registration.arrived_at)
+                | Q(arrived_at=registration.arrived_at, pk__lte=registration.pk)
+            )
+            .count()
+        )
 
 
 class Registration(models.Model):

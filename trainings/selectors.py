@@ -116,15 +116,7 @@ class ViewerState:
 
 
 def waitlist_position(registration: Registration) -> int:
-    return (
-        Registration.objects.waitlisted()
-        .filter(training_id=registration.training_id)
-        .filter(
-            Q(arrived_at__lt=registration.arrived_at)
-            | Q(arrived_at=registration.arrived_at, pk__lte=registration.pk)
-        )
-        .count()
-    )
+    return Registration.objects.waitlist_position(registration)
 
 
 def viewer_state(*, user, training: Training, now: dt.datetime | None = None) -> ViewerState:

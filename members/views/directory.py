@@ -3,39 +3,22 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
 from portal.exceptions import ApplicationError
+from portal.listing import FilteredListView
 
 from .. import selectors, services
 from ..models import Agency
 
 
-class AgencyListView(ListView):
+class AgencyListView(FilteredListView):
     template_name = "members/agency_list.html"
     context_object_name = "agencies"
     paginate_by = 24
 
-    def get_queryset(self):
-        self.filterset = selectors.agency_directory(data=self.request.GET)
-        if self.filters_invalid:
-            return self.filterset.queryset.none()
-        return self.filterset.qs
-
-    @property
-    def filters_invalid(self) -> bool:
-        return self.filterset.is_bound and not self.filterset.is_valid()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["filters_active"] = any(v for k, v in self.request.GET.items() if k != "page")
-        return context
-
-    def render_to_response(self, context, **response_kwargs):
-        if self.filters_invalid:
-            response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)
+    def get_filterset(self):
+        return selectors.agency_directory(data=self.request.GET)
 
 
 class AgencyDetailView(DetailView):

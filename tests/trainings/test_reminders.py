@@ -376,3 +376,27 @@ def test_the_reminder_changelist_filters_by_state(admin_client):
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
     assert "?state__exact=scheduled" in response.content.decode()
+
+
+def test_one_dispatcher_run_builds_a_trainings_calendar_file_once(monkeypatch):
+    """The .ics of a training is built once per run, however many reminders carry it, and
+    every reminder still has it attached."""
+    from trainings import emails
+
+    training = training_at(pacific(2027, 2, 17, 9))
+    for _ in range(3):
+        register(training, now=pacific(2027, 1, 20, 12))
+    built = []
+    real = emails.ics.build_calendar
+    monkeypatch.setattr(
+        emails.ics, "build_calendar", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+
+    queued = reminders_enqueue_due(now=pacific(2027, 2, 10, 9, 1))
+
+    assert queued == 3
+    assert len(built) == 1
+    assert all(
+        [a["filename"] for a in email.attachments] == [f"{training.slug}.ics"]
+        for email in reminder_emails()
+    )

@@ -122,6 +122,7 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None, batch: int = 100) -
     now = now or timezone.now()
     grace = dt.timedelta(hours=settings.REMINDER_GRACE_HOURS)
     queued = 0
+    ics_cache: dict = {}  # one .ics per training for the whole run
     while True:
         with transaction.atomic():
             reminders = list(
@@ -157,7 +158,7 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None, batch: int = 100) -
                         report = practice_report_open(registration=registration, now=now)
                         emails.queue_practice_follow_up(reminder=reminder, report=report)
                     else:
-                        emails.queue_reminder(reminder=reminder)
+                        emails.queue_reminder(reminder=reminder, ics_cache=ics_cache)
                     reminder.state = ReminderState.SENT
                     reminder.sent_at = now
                     queued += 1

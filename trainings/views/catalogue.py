@@ -2,8 +2,9 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
+from portal.listing import FilteredListView
 from resources import selectors as resource_selectors
 
 from .. import ics, selectors
@@ -11,39 +12,15 @@ from ..calendar import MonthForm, month_grid, place_sessions
 from ..structured_data import event_jsonld
 
 
-class FilteredTrainingList(ListView):
-    """A catalogue list fed by a selector returning a FilterSet.
-
-    Invalid filters (an unknown kind, a malformed date) answer 400 with the form's messages
-    beside their fields, and no results.
-    """
+class FilteredTrainingList(FilteredListView):
+    """A catalogue list fed by a selector returning a FilterSet."""
 
     selector = staticmethod(selectors.training_catalogue)
     paginate_by = 20
     context_object_name = "trainings"
 
-    def get_queryset(self):
-        self.filterset = self.selector(data=self.request.GET)
-        if self.filters_invalid:
-            return self.filterset.queryset.none()
-        return self.filterset.qs
-
-    @property
-    def filters_invalid(self) -> bool:
-        return self.filterset.is_bound and not self.filterset.is_valid()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["filters_active"] = any(
-            value for key, value in self.request.GET.items() if key != "page"
-        )
-        return context
-
-    def render_to_response(self, context, **response_kwargs):
-        if self.filters_invalid:
-            response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)
+    def get_filterset(self):
+        return self.selector(data=self.request.GET)
 
 
 class TrainingListView(FilteredTrainingList):

@@ -20,7 +20,7 @@ from portal.spreadsheets import safe_row
 
 from .. import selectors, services
 from ..models import Registration, Training
-from .registration import busy_response
+from .registration import busy_response, cancel_with_message
 
 PAGE_SIZE = 50
 
@@ -157,21 +157,17 @@ def agency_register_staff(request, agency, training_slug: str):
 @coordinator_required
 def agency_registration_cancel(request, agency, registration_id: int):
     registration = _agency_registration(agency, registration_id)
-    try:
-        services.registration_cancel(registration=registration, cancelled_by=request.user)
-    except services.SeatsBusy as error:
-        return busy_response(request, error)
-    except services.RegistrationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Cancelled %(name)s for %(title)s.")
-            % {
-                "name": registration.person.display_name if registration.person else "—",
-                "title": registration.training.title,
-            },
-        )
+    busy = cancel_with_message(
+        request,
+        registration,
+        _("Cancelled %(name)s for %(title)s.")
+        % {
+            "name": registration.person.display_name if registration.person else "—",
+            "title": registration.training.title,
+        },
+    )
+    if busy:
+        return busy
     return redirect("trainings:agency_registrations", slug=agency.slug)
 
 

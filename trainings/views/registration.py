@@ -19,6 +19,20 @@ def busy_response(request, error: services.SeatsBusy):
     return render(request, "trainings/busy.html", {"message": error.message}, status=409)
 
 
+def cancel_with_message(request, registration: Registration, success: str):
+    """Cancel through the service and say how it went; a 409 response when the seat lock was
+    busy (the caller returns it), None otherwise."""
+    try:
+        services.registration_cancel(registration=registration, cancelled_by=request.user)
+    except services.SeatsBusy as error:
+        return busy_response(request, error)
+    except services.RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return None
+
+
 def registered_message(registration: Registration) -> str:
     if registration.status == RegistrationStatus.CONFIRMED:
         return _("You're registered for %(title)s. A confirmation email is on its way.") % {
@@ -88,18 +102,13 @@ def my_registration_cancel(request, registration_id: int):
         pk=registration_id,
         person__user=request.user,
     )
-    try:
-        services.registration_cancel(registration=registration, cancelled_by=request.user)
-    except services.SeatsBusy as error:
-        return busy_response(request, error)
-    except services.RegistrationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Your registration for %(title)s is cancelled.")
-            % {"title": registration.training.title},
-        )
+    busy = cancel_with_message(
+        request,
+        registration,
+        _("Your registration for %(title)s is cancelled.") % {"title": registration.training.title},
+    )
+    if busy:
+        return busy
     next_url = request.POST.get("next")
     if next_url == "detail":
         return redirect(registration.training.get_absolute_url())

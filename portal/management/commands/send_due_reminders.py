@@ -2,8 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from portal.services import outbox_dispatch
-from trainings.services.reminders import reminders_enqueue_due
+from portal.services import dispatch_due
 
 
 class Command(BaseCommand):
@@ -18,10 +17,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop: bool = False, interval: float = 30.0, **options):
         while True:
-            reminders = reminders_enqueue_due()
-            sent = outbox_dispatch()
-            if reminders or sent or not loop:
-                self.stdout.write(f"Queued {reminders} reminders, sent {sent} emails.")
+            done = dispatch_due()
+            if done["reminders"] or done["sent"] or not loop:
+                self.stdout.write(
+                    f"Queued {done['reminders']} reminders, sent {done['sent']} emails."
+                )
             if not loop:
                 return
             time.sleep(interval)
