@@ -19,9 +19,18 @@ SECURE_SSL_REDIRECT = USE_HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = USE_HTTPS
 CSRF_COOKIE_SECURE = USE_HTTPS
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30) if USE_HTTPS else 0
+# A year, with subdomains and preload: what the preload list asks for. While trying a new domain
+# out, set SECURE_HSTS_SECONDS=3600 first (browsers remember the header for that long).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365) if USE_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = USE_HTTPS
+SECURE_HSTS_PRELOAD = USE_HTTPS and env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_NAME = "__Host-sessionid" if USE_HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if USE_HTTPS else "csrftoken"
 
 # --- Accounts ---------------------------------------------------------------------------------
 # Staff (curators and admins) must sign in with two factors.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+
+# --- Logging ----------------------------------------------------------------------------------
+# One JSON object per line on stdout, for the log collector.
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")  # noqa: F405

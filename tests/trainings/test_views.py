@@ -540,10 +540,11 @@ def test_healthz_reports_database_and_redis_ok(client):
     assert "no-cache" in response["Cache-Control"]
 
 
-def test_healthz_reports_degraded_when_redis_is_unreachable(client, settings):
+def test_healthz_stays_200_but_degraded_when_redis_is_unreachable(client, settings):
+    """The site works without Redis (email waits in the outbox): a load balancer must keep it."""
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     data = response.json()
     assert data["status"] == "degraded"
     assert data["redis"]["ok"] is False
