@@ -17,8 +17,12 @@ from ..forms import DigestSubscribeForm
 
 
 def digest_subscribe(request):
-    initial = {"email": request.user.email} if request.user.is_authenticated else {}
-    form = DigestSubscribeForm(request.POST or None, initial=initial)
+    """GET shows the form, with the address typed in the footer of any page (?email=) or the
+    member's own; POST subscribes."""
+    email = request.GET.get("email", "").strip()[:254]
+    if not email and request.user.is_authenticated:
+        email = request.user.email
+    form = DigestSubscribeForm(request.POST or None, initial={"email": email} if email else {})
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:

@@ -136,8 +136,21 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "portal_cache",
-    }
+        # Culling drops keys when the table is full, rate-limit counters included: keep it rare.
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    },
+    # Whole catalogue pages for anonymous visitors (portal/pagecache.py), apart from the
+    # rate-limit counters so that caching many pages never culls a counter.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "portal_page_cache",
+        "OPTIONS": {"MAX_ENTRIES": 5_000},
+    },
 }
+# How long an anonymous catalogue page is served from the cache at most. Any change to a
+# training or a session retires the cached pages at once; the lifetime bounds what time alone
+# changes. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 REDIS_URL = env("REDIS_URL", default="")
 
 # --- Internationalisation -----------------------------------------------------------------------
@@ -309,6 +322,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Every import runs in a transaction; the preview (dry run) is rolled back.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The uploaded sheet waits between the preview and the confirmation in the default file storage
+# (the shared media volume or S3), not in one web process's /tmp: the confirmation may reach
+# another web replica.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # --- Portal -----------------------------------------------------------------------------------
 TRAININGS_PAGE_SIZE = 20

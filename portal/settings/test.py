@@ -26,3 +26,5 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Uploaded files go to a throwaway folder, never into the project.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="nmt-test-media-")
+# Pages are rendered afresh for each request; the page cache has its own tests, which turn it on.
+PAGE_CACHE_SECONDS = 0

@@ -301,8 +301,17 @@ def test_the_service_refuses_a_malformed_address_too(email):
 
 def test_every_page_offers_the_digest_in_its_footer(client):
     page = client.get(reverse("home")).content.decode()
-    assert f'action="{reverse("members:digest_subscribe")}"' in page
+    assert f'<form method="get" action="{reverse("members:digest_subscribe")}"' in page
     assert 'id="footer-digest-email"' in page
+    # No CSRF token in an anonymous page: it can be cached whole and served to anyone.
+    assert "csrfmiddlewaretoken" not in page
+
+
+def test_the_footer_address_arrives_filled_in_on_the_subscribe_page(client):
+    page = client.get(reverse("members:digest_subscribe"), {"email": "ada@example.org"})
+    assert page.status_code == 200
+    assert 'value="ada@example.org"' in page.content.decode()
+    assert not DigestSubscription.objects.exists()  # a GET subscribes no one
 
 
 # --- Confirming and unsubscribing -------------------------------------------------------------

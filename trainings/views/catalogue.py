@@ -1,10 +1,12 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
 from portal.listing import FilteredListView
+from portal.pagecache import cache_anonymous_page
 from resources import selectors as resource_selectors
 
 from .. import ics, selectors
@@ -23,6 +25,7 @@ class FilteredTrainingList(FilteredListView):
         return self.selector(data=self.request.GET)
 
 
+@method_decorator(cache_anonymous_page, name="dispatch")
 class TrainingListView(FilteredTrainingList):
     template_name = "trainings/training_list.html"
 
@@ -52,6 +55,7 @@ class TrainingDetailView(DetailView):
         return context
 
 
+@cache_anonymous_page
 def calendar_view(request):
     form = MonthForm(request.GET or None)
     status = 200

@@ -1,0 +1,141 @@
+"""Whole pages of the public catalogue, cached for anonymous visitors, with conditional responses.
+
+A page is rendered once per address (path and query) and language, and kept for
+``PAGE_CACHE_SECONDS`` in the "pages" cache: a PostgreSQL table shared by every web process, so a
+change seen by one process is seen by all, and no web process keeps state of its own.
+
+Every entry carries the catalogue *version* it was rendered at. A change to a training or a
+session (whatever makes it: a service, the admin, an import) calls :func:`catalogue_changed`,
+which sets a new version once the transaction commits; every entry made before is retired at
+once. The short lifetime bounds what time alone changes (a training starting drops off the
+list). Each entry also keeps its ETag and the time it was rendered, so a browser revalidating
+with If-None-Match or If-Modified-Since gets a 304 without a render.
+
+Only anonymous visitors without pending messages share entries: a signed-in page shows the
+person's own registrations, and a flash message belongs to one visitor. Pages cached here hold
+no CSRF token (the footer's digest form is a GET), so they are the same for every anonymous
+visitor.
+"""
+
+import functools
+import hashlib
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe, quote_etag
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+CACHE_ALIAS = "pages"
+VERSION_KEY = "catalogue-version"
+# Browsers revalidate every time (a 304 is cheap); shared proxies keep nothing.
+CACHE_CONTROL = "private, max-age=0, must-revalidate"
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
+
+
+def catalogue_changed() -> None:
+    """Retire every cached catalogue page once the current transaction commits (at once
+    outside a transaction); after the commit, so that no visitor can cache the old data under
+    the new version. Never raises: a failed retirement leaves the entries to expire by age.
+    (A transaction changing many rows one by one sets as many versions: one small write each.)"""
+    if settings.PAGE_CACHE_SECONDS:
+        transaction.on_commit(_new_version)
+
+
+def _new_version() -> None:
+    try:
+        _cache().set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except DatabaseError:
+        logger.warning("Could not retire the cached catalogue pages", exc_info=True)
+
+
+def _shared_by_anonymous(request) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    # No session cookie: anonymous, and known without a query. A pending message lives in its
+    # own cookie (or in the session), and must reach only its visitor.
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _not_modified(request, etag: str, rendered_at: int) -> bool:
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        # Weak comparison (RFC 9110 13.1.2): a proxy that compresses the page weakens the tag.
+        tags = parse_etags(if_none_match)
+        return tags == ["*"] or etag in [tag.removeprefix("W/") for tag in tags]
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    return since is not None and rendered_at <= since
+
+
+def _finish(response, etag: str, rendered_at: int):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(rendered_at)
+    response["Cache-Control"] = CACHE_CONTROL
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response
+
+
+def cache_anonymous_page(view):
+    """Serve ``view`` from the page cache to anonymous visitors (see the module's docstring).
+    Only complete 200 answers that set no cookie are kept."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        seconds = settings.PAGE_CACHE_SECONDS
+        if not seconds or not _shared_by_anonymous(request):
+            return view(request, *args, **kwargs)
+        cache = _cache()
+        address = f"{get_language()}:{request.get_full_path()}"
+        key = "page:" + hashlib.sha256(address.encode()).hexdigest()
+        try:
+            found = cache.get_many([VERSION_KEY, key])
+        except DatabaseError:
+            logger.warning("Page cache unreadable; rendering", exc_info=True)
+            return view(request, *args, **kwargs)
+        version = found.get(VERSION_KEY)
+        if version is None:
+            # First use, or the key was culled: start a version no entry can carry.
+            version = uuid.uuid4().hex
+            cache.add(VERSION_KEY, version, timeout=None)
+            version = cache.get(VERSION_KEY, version)
+        entry = found.get(key)
+        if entry and entry["version"] == version:
+            etag, rendered_at = entry["etag"], entry["rendered_at"]
+            if _not_modified(request, etag, rendered_at):
+                return _finish(HttpResponseNotModified(), etag, rendered_at)
+            response = HttpResponse(entry["body"], content_type=entry["content_type"])
+            return _finish(response, etag, rendered_at)
+
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if response.status_code != 200 or response.streaming or response.cookies:
+            return response
+        body = response.content
+        etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+        rendered_at = int(time.time())
+        entry = {
+            "version": version,
+            "etag": etag,
+            "rendered_at": rendered_at,
+            "content_type": response["Content-Type"],
+            "body": body,
+        }
+        try:
+            cache.set(key, entry, timeout=seconds)
+        except DatabaseError:
+            logger.warning("Page cache unwritable", exc_info=True)
+        return _finish(response, etag, rendered_at)
+
+    return wrapper
