@@ -5,6 +5,55 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import pagecache
+
+
+class CatalogueQuerySet(models.QuerySet):
+    """Writes in bulk to what the public pages show (trainings, sessions, library resources)
+    retire the cached pages (portal.pagecache), like ``CatalogueModel.save()`` does for one row,
+    whoever writes: a service, the admin, an import."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        pagecache.catalogue_changed()
+        return rows
+
+    update.alters_data = True
+
+    def delete(self):
+        result = super().delete()
+        pagecache.catalogue_changed()
+        return result
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        pagecache.catalogue_changed()
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        rows = super().bulk_update(objs, fields, *args, **kwargs)
+        pagecache.catalogue_changed()
+        return rows
+
+
+class CatalogueModel(models.Model):
+    """A model the cached public pages show: saving or deleting a row retires those pages."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        pagecache.catalogue_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        pagecache.catalogue_changed()
+        return result
+
 
 class OutboxState(models.TextChoices):
     PENDING = "pending", _("Pending")

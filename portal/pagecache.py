@@ -1,15 +1,18 @@
-"""Whole pages of the public catalogue, cached for anonymous visitors, with conditional responses.
+"""Whole public pages (home, catalogue, calendar, a training's page), cached for anonymous
+visitors, with conditional responses.
 
 A page is rendered once per address (path and query) and language, and kept for
 ``PAGE_CACHE_SECONDS`` in the "pages" cache: a PostgreSQL table shared by every web process, so a
 change seen by one process is seen by all, and no web process keeps state of its own.
 
-Every entry carries the catalogue *version* it was rendered at. A change to a training or a
-session (whatever makes it: a service, the admin, an import) calls :func:`catalogue_changed`,
-which sets a new version once the transaction commits; every entry made before is retired at
-once. The short lifetime bounds what time alone changes (a training starting drops off the
-list). Each entry also keeps its ETag and the time it was rendered, so a browser revalidating
-with If-None-Match or If-Modified-Since gets a 304 without a render.
+Every entry carries the catalogue *version* it was rendered at. A change to a training, a
+session or a library resource (whatever makes it: a service, the admin, an import; see
+``portal.models.CatalogueModel``) calls :func:`catalogue_changed`, which sets a new version once
+the transaction commits: every entry made before is retired at once. The short lifetime bounds
+what time alone changes (a training starting drops off the list) and what the pages show of
+other records (an agency's name, the community's figures). Each entry also keeps its ETag and
+the time it was rendered, so a browser revalidating with If-None-Match or If-Modified-Since
+gets a 304 without a render.
 
 Only anonymous visitors without pending messages share entries: a signed-in page shows the
 person's own registrations, and a flash message belongs to one visitor. Pages cached here hold
@@ -136,6 +139,9 @@ def cache_anonymous_page(view):
             cache.set(key, entry, timeout=seconds)
         except DatabaseError:
             logger.warning("Page cache unwritable", exc_info=True)
+        if request.META.get("HTTP_IF_NONE_MATCH") and _not_modified(request, etag, rendered_at):
+            # Rendered again (a change elsewhere, or the entry expired), and still the same page.
+            return _finish(HttpResponseNotModified(), etag, rendered_at)
         return _finish(response, etag, rendered_at)
 
     return wrapper

@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -16,8 +17,10 @@ from trainings import selectors as training_selectors
 
 from . import health, selectors
 from .charts import bar_chart
+from .pagecache import cache_anonymous_page
 
 
+@method_decorator(cache_anonymous_page, name="dispatch")
 class HomeView(TemplateView):
     template_name = "home.html"
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, Person
+from portal.models import CatalogueModel, CatalogueQuerySet
 
 
 class ResourceKind(models.TextChoices):
@@ -95,7 +96,7 @@ class Audience(models.Model):
 SEARCH_CONFIG = "english"
 
 
-class ResourceQuerySet(models.QuerySet):
+class ResourceQuerySet(CatalogueQuerySet):
     def published(self):
         return self.filter(status=ResourceStatus.PUBLISHED)
 
@@ -110,7 +111,7 @@ class ResourceQuerySet(models.QuerySet):
         return self.published().filter(featured=True).order_by("featured_order", "-published_at")
 
 
-class Resource(models.Model):
+class Resource(CatalogueModel):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     summary = models.CharField(_("summary"), max_length=400)

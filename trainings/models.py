@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import County, CredentialLevel, PracticeModel
-from portal import pagecache
+from portal.models import CatalogueModel, CatalogueQuerySet
 
 from .recurrence import validate_rule
 
@@ -80,53 +80,6 @@ class SeatsState(models.TextChoices):
     NOT_YET_OPEN = "not_yet_open", _("Registration not yet open")
     CLOSED = "closed", _("Registration closed")
     CANCELLED = "cancelled", _("Cancelled")
-
-
-class CatalogueQuerySet(models.QuerySet):
-    """Writes in bulk to what the catalogue shows retire its cached pages (portal.pagecache),
-    like ``CatalogueModel.save()`` does for one row, whoever writes: a service, the admin, an
-    import."""
-
-    def update(self, **kwargs):
-        rows = super().update(**kwargs)
-        pagecache.catalogue_changed()
-        return rows
-
-    update.alters_data = True
-
-    def delete(self):
-        result = super().delete()
-        pagecache.catalogue_changed()
-        return result
-
-    delete.alters_data = True
-    delete.queryset_only = True
-
-    def bulk_create(self, objs, *args, **kwargs):
-        created = super().bulk_create(objs, *args, **kwargs)
-        pagecache.catalogue_changed()
-        return created
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        rows = super().bulk_update(objs, fields, *args, **kwargs)
-        pagecache.catalogue_changed()
-        return rows
-
-
-class CatalogueModel(models.Model):
-    """A model the public catalogue shows: saving or deleting a row retires the cached pages."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        pagecache.catalogue_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        pagecache.catalogue_changed()
-        return result
 
 
 class TrainingQuerySet(CatalogueQuerySet):

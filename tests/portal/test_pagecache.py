@@ -231,3 +231,24 @@ def test_real_commits_from_another_connection_retire_the_pages(client):
     worker.start()
     worker.join()
     assert "2 seats left" in client.get(LIST).content.decode()
+
+
+def test_home_and_a_training_page_are_cached_too_and_retired_by_a_library_change(
+    client, training, django_capture_on_commit_callbacks
+):
+    from resources.models import Resource
+
+    detail = training.get_absolute_url()
+    for url in ("/", detail):
+        first = client.get(url)
+        assert first["ETag"]
+        assert client.get(url, headers={"if-none-match": first["ETag"]}).status_code == 304
+    version = caches[pagecache.CACHE_ALIAS].get(pagecache.VERSION_KEY)
+    with _committed(django_capture_on_commit_callbacks):
+        Resource.objects.filter(pk__in=[]).update(title="x")  # a bulk write, even of no rows
+    assert caches[pagecache.CACHE_ALIAS].get(pagecache.VERSION_KEY) != version
+    # Rendered again after the change, the same page still answers 304 to its ETag.
+    etag = client.get("/")["ETag"]
+    with _committed(django_capture_on_commit_callbacks):
+        Resource.objects.filter(pk__in=[]).update(title="x")
+    assert client.get("/", headers={"if-none-match": etag}).status_code == 304

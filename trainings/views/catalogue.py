@@ -35,6 +35,7 @@ class TrainingArchiveView(FilteredTrainingList):
     template_name = "trainings/training_archive.html"
 
 
+@method_decorator(cache_anonymous_page, name="dispatch")
 class TrainingDetailView(DetailView):
     template_name = "trainings/training_detail.html"
     context_object_name = "training"
