@@ -256,7 +256,8 @@ def start_worker(env: dict, log: Path, *, concurrency: int) -> subprocess.Popen:
     pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"-c{concurrency}"]
     worker = subprocess.Popen(
         [str(Path(sys.executable).parent / "celery"), "-A", "portal", "worker", *pool,
-         "--loglevel=INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"],
+         "--queues=email,default", "--loglevel=INFO", "--without-mingle", "--without-gossip",
+         "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60

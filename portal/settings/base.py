@@ -300,6 +300,7 @@ LOGGING = {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
@@ -322,6 +323,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Every import runs in a transaction; the preview (dry run) is rolled back.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Importing (creates and overwrites rows) needs the model's change permission, exporting its view
+# permission; without these, any staff user could import and export every model that offers it.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 # The uploaded sheet waits between the preview and the confirmation in the default file storage
 # (the shared media volume or S3), not in one web process's /tmp: the confirmation may reach
 # another web replica.

@@ -8,6 +8,13 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# As in base.py (this dict replaces base's): a kept connection is checked before reuse.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database host that does not answer at all fails a request in 5 s, not the kernel's TCP
+# timeout (long past gunicorn's worker timeout).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[env("SITE_URL")])
 
 # --- HTTPS ------------------------------------------------------------------------------------

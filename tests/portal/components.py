@@ -200,12 +200,21 @@ def reset_broker_pools() -> None:
     celery_app.amqp._producer_pool = None
 
 
+# The queues of settings.CELERY_TASK_ROUTES / CELERY_TASK_DEFAULT_QUEUE.
+QUEUES = ["email", "default"]
+
+
 @contextlib.contextmanager
 def celery_worker():
     """A real worker (solo pool) in a thread, consuming from the app's broker until the block
     ends. Tasks run in the worker's thread, on its own database connection."""
     with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20, loglevel="WARNING"
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=20,
+        loglevel="WARNING",
+        queues=QUEUES,  # as the Procfile and docker compose workers do
     ) as worker:
         yield worker
 

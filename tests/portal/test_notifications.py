@@ -25,7 +25,7 @@ from tests.trainings.factories import PersonFactory
 from trainings.models import Registration
 from trainings.services import registration_create
 
-from .components import celery_worker, wait_until
+from .components import QUEUES, celery_worker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,8 +41,9 @@ def broker_warnings(caplog) -> list[logging.LogRecord]:
 
 
 def queued_tasks(redis_server) -> int:
-    """Messages waiting in the Celery queue of our Redis."""
-    return redis_server.client().llen("celery")
+    """Messages waiting in the Celery queues of our Redis."""
+    client = redis_server.client()
+    return sum(client.llen(queue) for queue in QUEUES)
 
 
 @pytest.fixture

@@ -41,7 +41,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # A production-like worker (prefork: tasks run in a child process), one child, no cluster chatter.
 WORKER_OPTIONS = (
-    "--pool=prefork --concurrency=1 --loglevel=INFO --without-mingle --without-gossip "
+    "--pool=prefork --concurrency=1 --queues=email,default --loglevel=INFO --without-mingle "
+    "--without-gossip "
     "--without-heartbeat"
 ).split()
 SUMMARY = re.compile(r"Queued (\d+) reminders, sent (\d+) emails\.")

@@ -1,6 +1,7 @@
 """The Celery wiring: what beat schedules exists, and the tasks give their message back when a
 worker dies."""
 
+import pytest
 from django.conf import settings
 
 from portal.celery import app as celery_app
@@ -44,3 +45,18 @@ def test_the_broker_is_never_waited_on_for_long():
     # Only short tasks go through Redis; reminders are rows. An unacknowledged message comes back
     # after this, so it must exceed the task time limit.
     assert options["visibility_timeout"] > conf.task_time_limit
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("portal.tasks.send_outbox_email", "email"),
+        ("portal.tasks.dispatch_due", "default"),
+        ("portal.tasks.queue_weekly_digests", "default"),
+        ("portal.tasks.queue_monthly_digest", "default"),
+    ],
+)
+def test_sending_email_has_its_own_queue_and_everything_else_the_default_one(task, queue):
+    """Workers scale apart: `-Q email` for sending, `-Q default` for the rest (README)."""
+    route = celery_app.amqp.router.route({}, task, args=(), kwargs={})
+    assert route["queue"].name == queue
