@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("agencies/", directory.AgencyListView.as_view(), name="agency_list"),
     path("agencies/<slug:slug>/", directory.AgencyDetailView.as_view(), name="agency_detail"),
+    path("agencies/<slug:slug>/logo/", directory.agency_logo, name="agency_logo"),
     path("agencies/<slug:slug>/join/", directory.agency_request_join, name="agency_join"),
     path("agencies/<slug:slug>/manage/", manage.manage_home, name="manage_home"),
     path("agencies/<slug:slug>/manage/profile/", manage.manage_profile, name="manage_profile"),

@@ -1,5 +1,7 @@
+import filetype
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,7 +11,11 @@ from portal.exceptions import ApplicationError
 from portal.listing import FilteredListView
 
 from .. import selectors, services
+from ..images import ALLOWED_FORMATS
 from ..models import Agency
+
+# What a stored logo may be served as (its type read from its first bytes, never its name).
+LOGO_TYPES = {f"image/{name.lower()}" for name in ALLOWED_FORMATS}
 
 
 class AgencyListView(FilteredListView):
@@ -33,6 +39,24 @@ class AgencyDetailView(DetailView):
         context["hosted_trainings"] = selectors.agency_hosted_trainings(agency=agency)
         context["my_membership"] = selectors.membership_of(user=self.request.user, agency=agency)
         return context
+
+
+def agency_logo(request, slug):
+    """An agency's logo, read through the storage API: the same code serves it from the media
+    folder or from S3 (FILE_STORAGE), no web process needs the file on its own disk, and the
+    page keeps its Content-Security-Policy (images from this host only)."""
+    agency = get_object_or_404(Agency.objects.exclude(logo=""), slug=slug)
+    logo = agency.logo.open("rb")
+    kind = filetype.guess(logo.read(261))
+    logo.seek(0)
+    if kind is None or kind.mime not in LOGO_TYPES:
+        logo.close()
+        raise Http404
+    response = FileResponse(logo, content_type=kind.mime)
+    response["X-Content-Type-Options"] = "nosniff"
+    # The page links the logo with its agency's last change (?v=...), so a new logo is a new URL.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_POST

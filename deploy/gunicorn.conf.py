@@ -1,0 +1,65 @@
+"""gunicorn's settings in the container: `gunicorn -c deploy/gunicorn.conf.py portal.wsgi`.
+
+Kept out of the repository's root on purpose: gunicorn loads ./gunicorn.conf.py by itself, and
+benchmark runs from the root must not pick these up. Every value can be changed from the
+environment (.env.example). https://gunicorn.org/reference/settings/
+"""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Sync workers, one request each: 2-4 per core. Scale out with more containers, not threads.
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# A request still running after this many seconds is killed (the worker restarts): every page
+# answers in well under a second; the largest library download streams in chunks.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# How long an idle keep-alive connection from the proxy stays open.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle each worker now and then, spread out, so a slow leak never grows.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = max_requests // 10
+# The workers' heartbeat files in memory: a container's disk layer can stall them.
+worker_tmp_dir = "/dev/shm"  # noqa: S108 - tmpfs in every container, gunicorn's advice.
+# The TLS proxy in front sets X-Forwarded-For/-Proto. gunicorn listens only on the private
+# network (docker-compose.yml publishes it on 127.0.0.1), so every peer is a proxy. Narrow it to
+# the proxy's address when the port is reachable from elsewhere.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# No control socket: nothing in a container uses it, and the user's home is not the place.
+control_socket_disable = True
+
+# --- Logs: everything on stdout, one JSON object a line (LOG_FORMAT=plain for a terminal) ---
+accesslog = "-"
+errorlog = "-"
+# The client's address as the proxy saw it, the request, status, size, and time in ms.
+access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+_log_format = os.environ.get("LOG_FORMAT", "json")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # With the UTC offset: the workers run in the portal's zone once Django is loaded.
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json" if _log_format == "json" else "plain",
+        },
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
