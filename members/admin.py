@@ -106,6 +106,9 @@ class AgencyAdmin(ImportExportModelAdmin):
     ]  # fmt: skip
     list_filter = ["nmt_status", "kind", "county", "practises_nmt", "practises_nme"]
     search_fields = ["name", "city"]
+    # Explicit: the counts below group the query, which drops Meta.ordering, and the agency
+    # autocomplete (Training, Series) pages through it.
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
     # Adds the "Staff by stage (CSV)" link to the changelist.

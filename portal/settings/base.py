@@ -263,7 +263,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# The CSRF cookie is read by no script (there is none); HttpOnly costs nothing.
+# The CSRF cookie is read by no script (static/js/portal.js reads none); HttpOnly costs nothing.
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"

@@ -16,6 +16,11 @@ What every test under tests/browser gets:
 - ``other_page()``: a page in a fresh browser context, for a second person in the same test
   (signed out, own cookies); screenshotted on failure too.
 - ``axe_check(page)``: runs axe-core on the page and fails on serious or critical violations.
+- Content-Security-Policy: every page (``page`` and ``other_page()``) listens for CSP violations
+  (Chromium's console reports and ``securitypolicyviolation`` events); any violation fails the
+  test, once it has run, with the directive and what was blocked. The portal's CSP allows no
+  inline script or style, so an ``onclick=`` or a ``style=`` attribute in a template shows up
+  here. ``csp_violations(page)`` returns a page's violations so far.
 
 Playwright's sync API keeps an asyncio loop running on the main thread while it is started.
 Django then refuses ORM calls from that thread (``SynchronousOnlyOperation``) unless
@@ -53,6 +58,7 @@ CHROMIUM_ARGS = [
 BLOCKING_IMPACTS = frozenset({"serious", "critical"})
 
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+_CSP_VIOLATIONS = pytest.StashKey[list[str]]()
 
 
 def chromium_path() -> Path:
@@ -75,6 +81,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _in_this_package(item):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A test whose pages met a Content-Security-Policy violation fails, after it has run (a
+    test failing for another reason lists them too, as a report section)."""
+    try:
+        result = yield
+    except BaseException:
+        violations = _reported(item.stash.get(_CSP_VIOLATIONS, []))
+        if violations:
+            item.add_report_section("call", "CSP violations", "\n".join(violations))
+        raise
+    violations = _reported(item.stash.get(_CSP_VIOLATIONS, []))
+    if violations:
+        pytest.fail(
+            f"{len(violations)} Content-Security-Policy violation(s):\n"
+            + "\n".join(f"- {v}" for v in violations),
+            pytrace=False,
+        )
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -169,11 +196,58 @@ def browser_context_args(
     return args
 
 
+# --- Content-Security-Policy violations --------------------------------------------------------
+
+# Reports each violation on the console, with what Chromium's own message leaves out (the
+# blocked address, the source line, the first characters of an inline script or style).
+# Init scripts run outside the page's CSP.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(
+    "Content Security Policy violation (event): " + event.effectiveDirective + " blocked "
+    + (event.blockedURI || "?") + " at " + (event.sourceFile || event.documentURI) + ":"
+    + event.lineNumber + (event.sample ? " [" + event.sample + "]" : "")
+  );
+});
+"""
+
+
+_EVENT = "Content Security Policy violation (event)"
+
+
+def _reported(messages: list[str]) -> list[str]:
+    """Chromium reports each violation twice, on the console and as an event (with more
+    detail): the events, or Chromium's messages if no event came."""
+    events = [message for message in messages if message.startswith(_EVENT)]
+    return events or messages
+
+
+def _watch_csp(page: Page, request: pytest.FixtureRequest) -> None:
+    """Record every CSP violation of ``page`` on the test item (see pytest_runtest_call)."""
+    violations = request.node.stash.setdefault(_CSP_VIOLATIONS, [])
+    page.add_init_script(_REPORT_VIOLATIONS)
+
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.text} (on {page.url})")
+
+    page.on("console", on_console)
+    page.csp_violations = violations  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def csp_violations() -> Callable[[Page], list[str]]:
+    """``csp_violations(page)``: the CSP violations ``page`` has met so far."""
+    return lambda page: _reported(page.csp_violations)
+
+
 @pytest.fixture
 def page(page: Page, request: pytest.FixtureRequest, output_path: str) -> Iterator[Page]:
     """pytest-playwright's page, screenshotted (full page) when the test fails. It answers
-    "OK" to confirmation dialogs (cancel a registration?), as the person clicking means it."""
+    "OK" to confirmation dialogs (cancel a registration?), as the person clicking means it.
+    A CSP violation on it fails the test."""
     page.on("dialog", lambda dialog: dialog.accept())
+    _watch_csp(page, request)
     yield page
     report = request.node.stash.get(_CALL_REPORT, None)
     if report is None or not report.failed:
@@ -203,6 +277,7 @@ def other_page(
     def open_page() -> Page:
         pages.append(new_context().new_page())
         pages[-1].on("dialog", lambda dialog: dialog.accept())
+        _watch_csp(pages[-1], request)
         return pages[-1]
 
     yield open_page
