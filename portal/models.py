@@ -47,7 +47,10 @@ class CatalogueModel(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        pagecache.catalogue_changed()
+        if set(kwargs.get("update_fields") or ()) == {"seats_taken"}:
+            pagecache.seats_changed()  # a registration or a cancellation: see pagecache
+        else:
+            pagecache.catalogue_changed()
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)

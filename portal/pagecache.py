@@ -14,6 +14,13 @@ other records (an agency's name, the community's figures). Each entry also keeps
 the time it was rendered, so a browser revalidating with If-None-Match or If-Modified-Since
 gets a 304 without a render.
 
+Seat counts are the exception: a registration or a cancellation changes only the training's
+``seats_taken``, and retiring every page for each one would empty the cache under exactly the
+load it is for. Such a change (:func:`seats_changed`) records its time instead, and an entry
+rendered before the latest seat change is served only while it is younger than
+``PAGE_CACHE_SEATS_SECONDS`` (5 s): "N seats left" for an anonymous visitor is at most that late.
+Registering never reads this cache: seats are decided on the locked training row.
+
 Only anonymous visitors without pending messages share entries: a signed-in page shows the
 person's own registrations, and a flash message belongs to one visitor. Pages cached here hold
 no CSRF token (the footer's digest form is a GET), so they are the same for every anonymous
@@ -38,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_ALIAS = "pages"
 VERSION_KEY = "catalogue-version"
+SEATS_KEY = "catalogue-seats-changed-at"
 # Browsers revalidate every time (a 304 is cheap); shared proxies keep nothing.
 CACHE_CONTROL = "private, max-age=0, must-revalidate"
 
@@ -53,6 +61,27 @@ def catalogue_changed() -> None:
     (A transaction changing many rows one by one sets as many versions: one small write each.)"""
     if settings.PAGE_CACHE_SECONDS:
         transaction.on_commit(_new_version)
+
+
+def seats_changed() -> None:
+    """Record, once the transaction commits, that a training's seat count changed."""
+    if settings.PAGE_CACHE_SECONDS:
+        transaction.on_commit(_seats_changed_now)
+
+
+def _seats_changed_now() -> None:
+    try:
+        _cache().set(SEATS_KEY, time.time(), timeout=None)
+    except DatabaseError:
+        logger.warning("Could not record a seat change for the cached pages", exc_info=True)
+
+
+def _current(entry, version: str, seats_changed_at: float | None, now: float) -> bool:
+    if not entry or entry["version"] != version:
+        return False
+    if seats_changed_at is None or entry["rendered"] >= seats_changed_at:
+        return True
+    return now - entry["rendered"] < settings.PAGE_CACHE_SEATS_SECONDS
 
 
 def _new_version() -> None:
@@ -102,7 +131,7 @@ def cache_anonymous_page(view):
         address = f"{get_language()}:{request.get_full_path()}"
         key = "page:" + hashlib.sha256(address.encode()).hexdigest()
         try:
-            found = cache.get_many([VERSION_KEY, key])
+            found = cache.get_many([VERSION_KEY, SEATS_KEY, key])
         except DatabaseError:
             logger.warning("Page cache unreadable; rendering", exc_info=True)
             return view(request, *args, **kwargs)
@@ -113,7 +142,8 @@ def cache_anonymous_page(view):
             cache.add(VERSION_KEY, version, timeout=None)
             version = cache.get(VERSION_KEY, version)
         entry = found.get(key)
-        if entry and entry["version"] == version:
+        now = time.time()
+        if _current(entry, version, found.get(SEATS_KEY), now):
             etag, rendered_at = entry["etag"], entry["rendered_at"]
             if _not_modified(request, etag, rendered_at):
                 return _finish(HttpResponseNotModified(), etag, rendered_at)
@@ -127,11 +157,12 @@ def cache_anonymous_page(view):
             return response
         body = response.content
         etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
-        rendered_at = int(time.time())
+        rendered_at = int(now)
         entry = {
             "version": version,
             "etag": etag,
-            "rendered_at": rendered_at,
+            "rendered": now,  # to compare with seat changes
+            "rendered_at": rendered_at,  # Last-Modified
             "content_type": response["Content-Type"],
             "body": body,
         }

@@ -231,6 +231,13 @@ class Training(CatalogueModel):
             models.Index(fields=["status", "starts_at"], name="training_status_start_idx"),
             models.Index(fields=["status", "ends_at"], name="training_status_end_idx"),
             models.Index(fields=["kind", "starts_at"], name="training_kind_start_idx"),
+            # The catalogue with no kind filter: what is listed, in date order, read in index
+            # order so the first page stops after 21 rows (48 ms -> 3 ms at 10,000 trainings).
+            models.Index(
+                fields=["starts_at", "id"],
+                name="training_listed_start_idx",
+                condition=Q(status__in=["published", "cancelled"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

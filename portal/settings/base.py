@@ -151,6 +151,8 @@ CACHES = {
 # training or a session retires the cached pages at once; the lifetime bounds what time alone
 # changes. 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# How late "N seats left" may be on a cached page after a registration or a cancellation.
+PAGE_CACHE_SEATS_SECONDS = env.int("PAGE_CACHE_SEATS_SECONDS", default=5)
 REDIS_URL = env("REDIS_URL", default="")
 
 # --- Internationalisation -----------------------------------------------------------------------

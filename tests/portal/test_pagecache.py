@@ -125,13 +125,45 @@ def test_a_service_a_bulk_update_and_a_deletion_each_retire_them(
     assert "Updated in bulk" not in client.get(LIST).content.decode()
 
 
-def test_a_registration_taking_a_seat_shows_at_once(
-    client, training, django_capture_on_commit_callbacks
+def test_a_registration_shows_on_cached_pages_within_the_seats_grace(
+    client, training, django_capture_on_commit_callbacks, settings, monkeypatch
 ):
+    """A seat change does not retire every page (that would empty the cache under load), but a
+    page rendered before it is served only while younger than PAGE_CACHE_SEATS_SECONDS."""
+    settings.PAGE_CACHE_SEATS_SECONDS = 5
+    clock = [time.time()]
+    monkeypatch.setattr(pagecache.time, "time", lambda: clock[0])
+    version = caches[pagecache.CACHE_ALIAS].get(pagecache.VERSION_KEY)
+    assert "3 seats left" in client.get(LIST).content.decode()
+    clock[0] += 1
+    with _committed(django_capture_on_commit_callbacks):
+        registration_create(training=training, person=PersonFactory())
+    assert caches[pagecache.CACHE_ALIAS].get(pagecache.VERSION_KEY) == version
+    clock[0] += 2  # the page is 3 s old: still served, at most 5 s late
+    assert "3 seats left" in client.get(LIST).content.decode()
+    clock[0] += 2.5  # 5.5 s old, and older than the seat change: rendered again
+    assert "2 seats left" in client.get(LIST).content.decode()
+    clock[0] += 30  # rendered after the seat change: served until its lifetime ends
+    assert "2 seats left" in client.get(LIST).content.decode()
+
+
+def test_with_no_seats_grace_a_registration_shows_at_once(
+    client, training, django_capture_on_commit_callbacks, settings
+):
+    settings.PAGE_CACHE_SEATS_SECONDS = 0
     assert "3 seats left" in client.get(LIST).content.decode()
     with _committed(django_capture_on_commit_callbacks):
         registration_create(training=training, person=PersonFactory())
     assert "2 seats left" in client.get(LIST).content.decode()
+
+
+def test_only_a_seat_count_change_is_a_seat_change(training, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        training.save(update_fields=["seats_taken"])
+    assert callbacks == [pagecache._seats_changed_now]
+    with django_capture_on_commit_callbacks() as callbacks:
+        training.save(update_fields=["seats_taken", "capacity"])
+    assert callbacks == [pagecache._new_version]
 
 
 def test_nothing_is_retired_before_the_commit_nor_by_a_rollback(
@@ -209,13 +241,14 @@ def test_with_the_page_cache_off_every_visit_renders(client, training, settings)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_real_commits_from_another_connection_retire_the_pages(client):
+def test_real_commits_from_another_connection_retire_the_pages(client, settings):
     """No captured callbacks here: each change really commits, from another thread's
     connection, as in production where the registration and the visit are separate requests."""
     import threading
 
     from django.db import connection
 
+    settings.PAGE_CACHE_SEATS_SECONDS = 0
     training = TrainingFactory(title="Phase I cohort", capacity=3)
     assert "3 seats left" in client.get(LIST).content.decode()
     assert client.get(LIST)["ETag"]
