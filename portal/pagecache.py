@@ -47,6 +47,9 @@ logger = logging.getLogger(__name__)
 CACHE_ALIAS = "pages"
 VERSION_KEY = "catalogue-version"
 SEATS_KEY = "catalogue-seats-changed-at"
+# The shape of an entry. An entry of another shape (left by an earlier release during a rolling
+# deploy) is rendered again, never read.
+ENTRY_FORMAT = 2
 # Browsers revalidate every time (a 304 is cheap); shared proxies keep nothing.
 CACHE_CONTROL = "private, max-age=0, must-revalidate"
 
@@ -78,7 +81,7 @@ def _seats_changed_now() -> None:
 
 
 def _current(entry, version: str, seats_changed_at: float | None, now: float) -> bool:
-    if not entry or entry["version"] != version:
+    if not entry or entry.get("format") != ENTRY_FORMAT or entry["version"] != version:
         return False
     if seats_changed_at is None or entry["rendered"] >= seats_changed_at:
         return True
@@ -119,6 +122,11 @@ def _finish(response, etag: str, rendered_at: int):
     return response
 
 
+def page_key(language: str, full_path: str) -> str:
+    """The cache key of one address (path and query) in one language."""
+    return "page:" + hashlib.sha256(f"{language}:{full_path}".encode()).hexdigest()
+
+
 def cache_anonymous_page(view):
     """Serve ``view`` from the page cache to anonymous visitors (see the module's docstring).
     Only complete 200 answers that set no cookie are kept."""
@@ -129,8 +137,7 @@ def cache_anonymous_page(view):
         if not seconds or not _shared_by_anonymous(request):
             return view(request, *args, **kwargs)
         cache = _cache()
-        address = f"{get_language()}:{request.get_full_path()}"
-        key = "page:" + hashlib.sha256(address.encode()).hexdigest()
+        key = page_key(get_language(), request.get_full_path())
         try:
             found = cache.get_many([VERSION_KEY, SEATS_KEY, key])
         except DatabaseError:
@@ -161,6 +168,7 @@ def cache_anonymous_page(view):
         etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
         rendered_at = int(now)
         entry = {
+            "format": ENTRY_FORMAT,
             "version": version,
             "etag": etag,
             "rendered": now,  # to compare with seat changes
