@@ -63,12 +63,8 @@ def mixed_paths(cookie: str, count: int = 5000) -> list[str]:
 
 
 def main() -> None:
-    bench = Bench()
-    try:
-        bench.prepare()
+    with Bench() as bench:
         run(bench)
-    finally:
-        bench.close()
 
 
 def run(bench: Bench) -> None:

@@ -58,12 +58,8 @@ def check_database() -> dict:
 
 
 def main() -> None:
-    bench = Bench()
-    try:
-        bench.prepare()
+    with Bench() as bench:
         run(bench)
-    finally:
-        bench.close()
 
 
 def run(bench: Bench) -> None:

@@ -80,6 +80,18 @@ class Bench:
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def __enter__(self) -> "Bench":
+        """``with Bench() as bench:`` prepares the run and always removes its directory."""
+        try:
+            self.prepare()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
 
 def get(port: int, path: str, cookie: str = "") -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
@@ -323,9 +335,7 @@ def machine() -> str:
 
 
 def main() -> None:
-    bench = Bench()
-    try:
-        bench.prepare()
+    with Bench() as bench:
         server = Gunicorn(bench)
         if len(sys.argv) > 1:
             server.port = int(sys.argv[1])
@@ -336,8 +346,6 @@ def main() -> None:
                 server.process.wait()
             except KeyboardInterrupt:
                 pass
-    finally:
-        bench.close()
 
 
 if __name__ == "__main__":

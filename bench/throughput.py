@@ -100,12 +100,8 @@ def measure(server: Gunicorn, script: str, *args: str) -> dict:
 
 
 def main() -> None:
-    bench = Bench()
-    try:
-        bench.prepare()
+    with Bench() as bench:
         run(bench)
-    finally:
-        bench.close()
 
 
 def run(bench: Bench) -> None:

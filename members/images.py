@@ -1,5 +1,6 @@
 """Validation of uploaded agency logos: real type from the content, size and dimensions."""
 
+import filetype
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -7,6 +8,16 @@ from PIL import Image, UnidentifiedImageError
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 2000
 ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP"}
+# What a stored logo may be served as.
+LOGO_TYPES = {f"image/{name.lower()}" for name in ALLOWED_FORMATS}
+
+
+def stored_logo_type(file) -> str | None:
+    """The MIME type of a stored logo, read from its first bytes (never its name), or None when
+    it is not one of the accepted images. Leaves the file at its start."""
+    kind = filetype.guess(file.read(261))
+    file.seek(0)
+    return kind.mime if kind and kind.mime in LOGO_TYPES else None
 
 
 def validate_logo(file) -> None:

@@ -1,4 +1,3 @@
-import filetype
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
@@ -11,11 +10,8 @@ from portal.exceptions import ApplicationError
 from portal.listing import FilteredListView
 
 from .. import selectors, services
-from ..images import ALLOWED_FORMATS
+from ..images import stored_logo_type
 from ..models import Agency
-
-# What a stored logo may be served as (its type read from its first bytes, never its name).
-LOGO_TYPES = {f"image/{name.lower()}" for name in ALLOWED_FORMATS}
 
 
 class AgencyListView(FilteredListView):
@@ -47,12 +43,11 @@ def agency_logo(request, slug):
     page keeps its Content-Security-Policy (images from this host only)."""
     agency = get_object_or_404(Agency.objects.exclude(logo=""), slug=slug)
     logo = agency.logo.open("rb")
-    kind = filetype.guess(logo.read(261))
-    logo.seek(0)
-    if kind is None or kind.mime not in LOGO_TYPES:
+    content_type = stored_logo_type(logo)
+    if content_type is None:
         logo.close()
         raise Http404
-    response = FileResponse(logo, content_type=kind.mime)
+    response = FileResponse(logo, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     # The page links the logo with its agency's last change (?v=...), so a new logo is a new URL.
     response["Cache-Control"] = "public, max-age=86400"

@@ -32,7 +32,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -330,3 +330,27 @@ def test_with_redis_down_people_sign_in_browse_and_register_while_email_waits(
     assert body["status"] == "degraded"
     assert body["database"]["ok"] is True
     assert body["redis"]["ok"] is False
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "heading"),
+    [
+        (ValueError("a bug"), 500, "Something went wrong on our side"),
+        (OperationalError("server closed the connection"), 503, "The portal is back in a moment"),
+    ],
+)
+def test_the_server_error_pages_say_what_happened_in_the_portal_frame(rf, error, status, heading):
+    """handler500 tells a bug (500) from a lost database (503, Retry-After), and both pages are
+    complete: the portal's stylesheet, its header and a way back home."""
+    from portal.views import server_error
+
+    try:
+        raise error
+    except Exception:
+        response = server_error(rf.get("/trainings/"))
+    body = response.content.decode()
+    assert response.status_code == status
+    assert f"<h1>{heading}</h1>" in body
+    assert 'href="/static/css/portal.css"' in body
+    assert '<a href="/" role="button">Go to the home page</a>' in body
+    assert response.has_header("Retry-After") == (status == 503)
