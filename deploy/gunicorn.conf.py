@@ -7,6 +7,8 @@ environment (.env.example). https://gunicorn.org/reference/settings/
 
 import os
 
+from portal.logs import FORMATTERS
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # Sync workers, one request each: 2-4 per core. Scale out with more containers, not threads.
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -37,19 +39,7 @@ _log_format = os.environ.get("LOG_FORMAT", "json")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            # With the UTC offset: the workers run in the portal's zone once Django is loaded.
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-        },
-        "plain": {
-            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-        },
-    },
+    "formatters": FORMATTERS,
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
