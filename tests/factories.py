@@ -26,6 +26,19 @@ def pacific(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> 
     return timezone.make_aware(dt.datetime(year, month, day, hour, minute))  # noqa: DTZ001 - made aware here.
 
 
+SESSION_HOUR = 10
+
+
+def days_from_today(days: int, hour: int = SESSION_HOUR, minute: int = 0) -> dt.datetime:
+    """``hour``:``minute`` Pacific time on the local day ``days`` after today.
+
+    Built at a fixed local hour, so a 6-hour session never crosses midnight and "in N days" is
+    the same local day whatever the hour the suite runs at (``now + N days`` is not, at night).
+    """
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return pacific(day.year, day.month, day.day, hour, minute)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -45,7 +58,8 @@ class AgencyFactory(factory.django.DjangoModelFactory):
 
 
 class TrainingFactory(factory.django.DjangoModelFactory):
-    """A published training with one 6-hour session ``days_ahead`` days from now.
+    """A published training with one 6-hour session, 10:00-16:00 Pacific time, ``days_ahead``
+    days after today.
 
     Pass ``sessions=[(start, end), ...]`` for other schedules, or ``sessions=[]`` for none.
     """
@@ -72,7 +86,7 @@ class TrainingFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         if extracted is None:
-            start = timezone.now().replace(microsecond=0) + dt.timedelta(days=self._days_ahead)
+            start = days_from_today(self._days_ahead)
             extracted = [(start, start + dt.timedelta(hours=6))]
         for start, end in extracted:
             Session.objects.create(training=self, starts_at=start, ends_at=end)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -530,8 +531,9 @@ class SeriesAdmin(admin.ModelAdmin):
             return _("The rule cannot be read; correct it and save.")
         if not dates:
             return _("No dates in the coming year.")
-        start = obj.start_time.strftime("%H:%M")
-        return ", ".join(f"{day:%a %b %-d, %Y}" for day in dates) + f" ({start} Pacific)"
+        start = time_format(obj.start_time, "g:i A")
+        days = ", ".join(date_format(day, "D M j, Y") for day in dates)
+        return _("%(days)s (%(start)s Pacific time)") % {"days": days, "start": start}
 
     @admin.display(description=_("calendar feed"))
     def feed_link(self, obj):

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -304,7 +305,7 @@ def manage_staff_export(request, agency):
                     person.job_title,
                     person.discipline,
                     membership.role,
-                    membership.created_at.date().isoformat(),
+                    timezone.localdate(membership.created_at).isoformat(),
                     "; ".join(
                         f"{c.level}/{c.model} {c.earned_on.isoformat()}"
                         + ("" if c.verified else " (unverified)")

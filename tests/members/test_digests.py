@@ -12,7 +12,13 @@ from members import digests
 from members.models import DigestSubscription, Membership, MembershipState, Person, Role
 from portal import tasks
 from portal.models import OutboxEmail, OutboxState
-from tests.factories import AgencyFactory, TrainingFactory, UserFactory, pacific
+from tests.factories import (
+    AgencyFactory,
+    TrainingFactory,
+    UserFactory,
+    days_from_today,
+    pacific,
+)
 from trainings.models import Status
 from trainings.services import registration_cancel, registration_create
 
@@ -371,11 +377,11 @@ def week():
     carl = _member(agency, "carl@example.org", "Carl Cancelled")
     rex = _member(other, "rex@example.org", "Rex Rival")
 
-    now = timezone.now().replace(microsecond=0)
     this_week = TrainingFactory(title="Regulate and Relate", capacity=1, days_ahead=3)
+    in_two_days, in_nine_days = days_from_today(2), days_from_today(9)
     cohort = TrainingFactory(
         title="Phase I cohort",
-        sessions=[(now + 2 * DAY, now + 2 * DAY + 6 * HOUR), (now + 9 * DAY, now + 9 * DAY + HOUR)],
+        sessions=[(in_two_days, in_two_days + 6 * HOUR), (in_nine_days, in_nine_days + HOUR)],
     )
     next_month = TrainingFactory(title="Far Ahead Training", days_ahead=20)
     _register(this_week, ada, agency)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Agency, Credential, CredentialSource, Person, User, levels_from
@@ -99,8 +100,8 @@ def registration_closed_reason(training: Training, *, now: dt.datetime) -> str:
     if training.starts_at is None or training.starts_at <= now:
         return _("This training has already started.")
     if training.registration_opens_at and training.registration_opens_at > now:
-        opens = timezone.localtime(training.registration_opens_at)
-        return _("Registration opens on %(date)s.") % {"date": opens.strftime("%b %-d, %Y")}
+        opens = timezone.localdate(training.registration_opens_at)
+        return _("Registration opens on %(date)s.") % {"date": date_format(opens, "M j, Y")}
     deadline = training.registration_deadline
     if deadline and deadline <= now:
         return _("Registration has closed.")
