@@ -49,9 +49,10 @@ run: seed ## Serve the portal with demo data on http://127.0.0.1:8000
 test: install ## Run the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL), browser tests included
 	@$(VENV_PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## Check style with ruff (lint and format)
+lint: install ## Check style (ruff) and the layers (import-linter: imports run one way)
 	@$(VENV_PY) -m ruff check .
 	@$(VENV_PY) -m ruff format --check .
+	@.venv/bin/lint-imports --no-cache
 
 format: install ## Fix what ruff can fix
 	@$(VENV_PY) -m ruff check --fix .

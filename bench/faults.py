@@ -576,9 +576,9 @@ def drill_redis(env, slugs, people) -> dict:
     """Redis stopped a third into the burst; back afterwards; every email sent once."""
     from django.db import connections
 
+    from community.tasks import dispatch_due
     from portal.celery import app as celery_app
     from portal.models import OutboxEmail, OutboxState
-    from portal.tasks import dispatch_due
     from tests.portal.components import RedisServer, SmtpSink, reset_broker_pools
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)

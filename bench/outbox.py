@@ -293,8 +293,8 @@ def run_real(
     sink: Sink, env: dict, log: Path, *, dispatchers: int = 1
 ) -> tuple[float, float, float]:
     """Time ``dispatchers`` concurrent ``dispatch_due`` tasks (as beat sends) on the outbox."""
+    from community.tasks import dispatch_due
     from portal.models import OutboxEmail, OutboxState
-    from portal.tasks import dispatch_due
 
     reset_outbox()
     sink.ask("reset")

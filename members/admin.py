@@ -16,7 +16,7 @@ from import_export.admin import ImportExportModelAdmin
 from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import safe_row
 
-from . import digests, services
+from . import services
 from .models import (
     Agency,
     AgencyMilestone,
@@ -316,7 +316,7 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
     def unsubscribe(self, request, queryset):
         count = 0
         for subscription in queryset.filter(unsubscribed_at__isnull=True):
-            digests.digest_unsubscribe(subscription=subscription)
+            services.digest_unsubscribe(subscription=subscription)
             count += 1
         self.message_user(
             request,

@@ -1,12 +1,7 @@
 """Reads for the members pages: each returns what its page needs, in a fixed number of queries."""
 
-import datetime as dt
-
-from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-
-from trainings.models import Training
 
 from .filters import AgencyFilter, RosterFilter
 from .models import (
@@ -55,16 +50,6 @@ def agency_figures(*, agency: Agency) -> dict[str, int]:
     figures["trainers"] = figures["phase_2"]
     figures["staff"] = Membership.objects.filter(agency=agency).active().count()
     return figures
-
-
-def agency_hosted_trainings(*, agency: Agency, limit: int = 10) -> QuerySet[Training]:
-    return (
-        Training.objects.published()
-        .upcoming()
-        .filter(host_agency=agency)
-        .prefetch_related("sessions")
-        .order_by("starts_at", "pk")[:limit]
-    )
 
 
 def membership_of(*, user: User, agency: Agency) -> Membership | None:
@@ -210,33 +195,3 @@ def digest_subscription(*, token: str) -> DigestSubscription:
 
 def digest_recipients() -> QuerySet[DigestSubscription]:
     return DigestSubscription.objects.receiving().order_by("pk")
-
-
-def digest_new_resources(*, since: dt.datetime, limit: int = 10) -> list:
-    """Resources published since ``since``, newest first, for the monthly digest.
-
-    The library (``resources.Resource`` with a ``published()`` queryset) arrives with its own
-    issue; until then, and if it is ever switched off, this is empty. Where the library knows
-    members-only resources (``visible_to``), only public ones are listed: the digest reaches
-    people without an account.
-    """
-    if not apps.is_installed("resources"):
-        return []
-    try:
-        resource_model = apps.get_model("resources", "Resource")
-    except LookupError:
-        return []
-    manager = resource_model.objects
-    if hasattr(manager, "visible_to"):
-        # The digest reaches people without an account: public resources only.
-        queryset = manager.visible_to(None)
-    elif hasattr(manager, "published"):
-        queryset = manager.published()
-    else:
-        return []
-    fields = {field.name for field in resource_model._meta.get_fields()}
-    stamp = next((name for name in ("published_at", "created_at") if name in fields), None)
-    if stamp is None:  # No way to tell what is new.
-        return []
-    queryset = queryset.filter(**{f"{stamp}__gte": since}).order_by(f"-{stamp}", "-pk")
-    return list(queryset[:limit])

@@ -4,12 +4,13 @@ from .views import digest, directory, invitations, manage, me
 
 app_name = "members"
 
+# Three more pages of this namespace span the domains and are added by community/urls.py:
+# agency_detail (hosted trainings), manage_home (the dashboard) and me_delete (cancels seats).
+
 urlpatterns = [
     path("agencies/", directory.AgencyListView.as_view(), name="agency_list"),
-    path("agencies/<slug:slug>/", directory.AgencyDetailView.as_view(), name="agency_detail"),
     path("agencies/<slug:slug>/logo/", directory.agency_logo, name="agency_logo"),
     path("agencies/<slug:slug>/join/", directory.agency_request_join, name="agency_join"),
-    path("agencies/<slug:slug>/manage/", manage.manage_home, name="manage_home"),
     path("agencies/<slug:slug>/manage/profile/", manage.manage_profile, name="manage_profile"),
     path(
         "agencies/<slug:slug>/manage/milestones/<int:milestone_id>/",
@@ -62,7 +63,6 @@ urlpatterns = [
     ),
     path("me/", me.me, name="me"),
     path("me/export.json", me.me_export, name="me_export"),
-    path("me/delete/", me.me_delete, name="me_delete"),
     path("me/invitations/<int:membership_id>/", me.me_invitation, name="me_invitation"),
     path("me/calendar/regenerate/", me.me_calendar_regenerate, name="me_calendar_regenerate"),
     path("digest/", digest.digest_subscribe, name="digest_subscribe"),

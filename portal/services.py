@@ -17,8 +17,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from trainings.services.reminders import reminders_enqueue_due
-
 from .models import OutboxEmail, OutboxState
 
 logger = logging.getLogger(__name__)
@@ -115,12 +113,6 @@ def outbox_dispatch(*, limit: int | None = None) -> int:
         except Exception:  # A broken connection is closed already.
             logger.debug("SMTP connection did not close cleanly", exc_info=True)
     return sent
-
-
-def dispatch_due() -> dict[str, int]:
-    """What beat runs every minute and ``manage.py send_due_reminders`` runs without Redis:
-    turn due reminders into outbox emails, then send every due email."""
-    return {"reminders": reminders_enqueue_due(), "sent": outbox_dispatch()}
 
 
 def outbox_retry(*, emails) -> int:

@@ -6,30 +6,10 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.generic import TemplateView
 
-from resources import selectors as resource_selectors
-from trainings import selectors as training_selectors
-
-from . import health, selectors
-from .charts import bar_chart
-from .pagecache import cache_anonymous_page
-
-
-@method_decorator(cache_anonymous_page, name="dispatch")
-class HomeView(TemplateView):
-    template_name = "home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["next_trainings"] = training_selectors.training_next(limit=6)
-        context["featured_resources"] = resource_selectors.featured_resources(limit=4)
-        context["figures"] = selectors.community_figures()
-        return context
+from . import health
 
 
 def admin_login(request):
@@ -47,50 +27,6 @@ def admin_login(request):
     if request.user.is_staff:
         return redirect(next_url)
     return render(request, "admin_denied.html", status=403)
-
-
-class CommunityView(TemplateView):
-    """Region-wide figures, computed live from the portal's records."""
-
-    template_name = "community.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        figures = selectors.community_figures()
-        stages = figures["stages"]
-        context["figures"] = figures
-        context["counties"] = selectors.county_map(figures["by_county"])
-        context["status_chart"] = bar_chart(
-            _("Member agencies by NMT status"),
-            [(str(label), count) for label, count, _value in figures["by_status"]],
-            urls=[
-                f"{reverse('members:agency_list')}?status={value}"
-                for _label, _count, value in figures["by_status"]
-            ],
-        )
-        context["stage_chart"] = bar_chart(
-            _("People at each NMT stage"),
-            [
-                (_("Trained in concepts"), stages["concepts"]),
-                (_("Phase I certified"), stages["phase_1"]),
-                (_("Phase II / Train-the-Trainer"), stages["phase_2"]),
-                (_("Mentor"), stages["mentor"]),
-            ],
-        )
-        # What attendees of Phase I/II put into practice: totals only, never names.
-        practice = training_selectors.practice_figures()
-        context["practice"] = practice
-        context["practice_chart"] = bar_chart(
-            _("What people put into practice"),
-            [(str(label), count) for label, count, _value in practice["practices"]],
-            label_width=240,
-        )
-        context["obstacle_chart"] = bar_chart(
-            _("What got in the way"),
-            [(str(label), count) for label, count, _value in practice["obstacles"]],
-            label_width=240,
-        )
-        return context
 
 
 @never_cache

@@ -2,6 +2,8 @@
 title/summary/body vector, web-search syntax, ranked, with highlighted snippets) and a simple
 ``icontains`` fallback on the embedded SQLite default."""
 
+import datetime as dt
+
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -107,8 +109,14 @@ def featured_resources(*, limit: int = 4) -> QuerySet[Resource]:
     return _base(Resource.objects.featured())[:limit]
 
 
-def training_materials(*, training: Training, user) -> QuerySet[Resource]:
-    return training.resources.published().order_by("title")
+def published_since(*, since: dt.datetime, limit: int = 10) -> list[Resource]:
+    """Public resources published since ``since``, newest first (the monthly digest reaches
+    people without an account)."""
+    return list(
+        Resource.objects.visible_to(None)
+        .filter(published_at__gte=since)
+        .order_by("-published_at", "-pk")[:limit]
+    )
 
 
 def can_read(*, resource: Resource, user) -> bool:

@@ -15,13 +15,14 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from members import digests
+from community import services as digests
 from members.models import Membership, MembershipState, Person, Role
 from portal.models import OutboxEmail
 from tests.factories import AgencyFactory, TrainingFactory, UserFactory, pacific
 from trainings.models import Reminder, Training
+from trainings.rules import registration_closed_reason
 from trainings.services import registration_create
-from trainings.services.registration import RegistrationError, registration_closed_reason
+from trainings.services.registration import RegistrationError
 from trainings.services.reminders import planned
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 from members.models import Membership, User
 from portal import notifications
 
-from . import ics
+from . import ics, selectors
 from .models import FOLLOW_UP, PracticeReport, Registration, Reminder
 
 
@@ -134,12 +134,9 @@ def queue_practice_follow_up(*, reminder: Reminder, report: PracticeReport) -> N
 
 
 def follow_up_resources(training) -> list:
-    """The training's published materials for the day-after email (the library links them to
-    trainings); drafts and submissions under review are not linked."""
-    related = getattr(training, "resources", None)
-    if related is None:
-        return []
-    return list(related.published()[:10])
+    """The training's published materials for the day-after email; drafts and submissions
+    under review are not linked."""
+    return list(selectors.training_materials(training=training)[:10])
 
 
 # --- Agencies' proposals ------------------------------------------------------------------------

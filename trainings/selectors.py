@@ -32,7 +32,7 @@ from .models import (
     Status,
     Training,
 )
-from .services.registration import eligibility_reason, registration_closed_reason
+from .rules import eligibility_reason, registration_closed_reason
 
 # The public feed carries at most this many trainings (the soonest), whatever the filters.
 FEED_LIMIT = 500
@@ -486,3 +486,30 @@ def series_feed(*, slug: str, now: dt.datetime | None = None):
         Training.objects.listed().filter(series=series, ends_at__gte=since).order_by("starts_at")
     )[:FEED_LIMIT]
     return series, meetings
+
+
+def agency_hosted_trainings(*, agency: Agency, limit: int = 10) -> QuerySet[Training]:
+    return (
+        Training.objects.published()
+        .upcoming()
+        .filter(host_agency=agency)
+        .prefetch_related("sessions")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def upcoming_registrations_of(*, user) -> QuerySet[Registration]:
+    """A person's active registrations for trainings that have not started (deleting an
+    account cancels them)."""
+    return (
+        Registration.objects.active()
+        .filter(person__user=user, training__starts_at__gt=timezone.now())
+        .select_related("training")
+    )
+
+
+def training_materials(*, training: Training) -> QuerySet:
+    """A training's published materials. The library (``resources``, the layer above) declares
+    the relation; this reads it through the reverse accessor and the library's own queryset
+    method, without importing the library."""
+    return training.resources.published().order_by("title")

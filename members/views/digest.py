@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import digests, selectors
+from .. import selectors, services
 from ..forms import DigestSubscribeForm
 
 
@@ -26,8 +26,8 @@ def digest_subscribe(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            digests.digest_subscribe(email=email, user=request.user)
-        except digests.DigestError as error:
+            services.digest_subscribe(email=email, user=request.user)
+        except services.DigestError as error:
             form.add_error("email", error.message)
         else:
             messages.success(
@@ -52,8 +52,8 @@ def digest_confirm(request, token: str):
     subscription = selectors.digest_subscription(token=token)
     if request.method == "POST":
         try:
-            digests.digest_confirm(subscription=subscription)
-        except digests.DigestError as error:
+            services.digest_confirm(subscription=subscription)
+        except services.DigestError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Your address is confirmed: the digest is on its way."))
@@ -68,7 +68,7 @@ def digest_confirm(request, token: str):
 def digest_unsubscribe(request, token: str):
     subscription = selectors.digest_subscription(token=token)
     if request.method == "POST":
-        digests.digest_unsubscribe(subscription=subscription)
+        services.digest_unsubscribe(subscription=subscription)
         if request.POST.get("List-Unsubscribe") == "One-Click":
             return HttpResponse(
                 _("You are unsubscribed from the community digest."),

@@ -4,7 +4,6 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django.views.generic import DetailView
 
 from portal.exceptions import ApplicationError
 from portal.listing import FilteredListView
@@ -21,20 +20,6 @@ class AgencyListView(FilteredListView):
 
     def get_filterset(self):
         return selectors.agency_directory(data=self.request.GET)
-
-
-class AgencyDetailView(DetailView):
-    model = Agency
-    template_name = "members/agency_detail.html"
-    context_object_name = "agency"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        agency = self.object
-        context["figures"] = selectors.agency_figures(agency=agency)
-        context["hosted_trainings"] = selectors.agency_hosted_trainings(agency=agency)
-        context["my_membership"] = selectors.membership_of(user=self.request.user, agency=agency)
-        return context
 
 
 def agency_logo(request, slug):

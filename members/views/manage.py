@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from portal.exceptions import ApplicationError
 from portal.spreadsheets import safe_row
 
-from .. import dashboard, digests, selectors, services
+from .. import selectors, services
 from ..forms import (
     AgencyProfileForm,
     CredentialForm,
@@ -34,21 +34,6 @@ from ..roster_import import parse_roster
 
 IMPORT_SESSION_KEY = "roster_import:{agency_id}"
 ROSTER_PAGE_SIZE = 50
-
-
-@coordinator_required
-def manage_home(request, agency):
-    """The agency dashboard: staff by stage, attendance over time, upcoming registrations,
-    site-certification progress and in-house trainers."""
-    return render(
-        request,
-        "members/manage/home.html",
-        {
-            "agency": agency,
-            **dashboard.agency_dashboard(agency=agency),
-            "membership": selectors.coordinator_membership(user=request.user, agency=agency),
-        },
-    )
 
 
 @require_POST
@@ -80,7 +65,7 @@ def manage_weekly_digest(request, agency):
         messages.error(request, _("Choose whether to get the weekly digest."))
         return redirect("members:manage_home", slug=agency.slug)
     try:
-        digests.weekly_digest_set(membership=membership, enabled=form.cleaned_data["enabled"])
+        services.weekly_digest_set(membership=membership, enabled=form.cleaned_data["enabled"])
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -1,7 +1,6 @@
 import json
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 from portal.exceptions import ApplicationError
 
 from .. import feeds, selectors, services
-from ..forms import DeleteAccountForm, PersonForm
+from ..forms import PersonForm
 from ..models import Membership, MembershipState
 
 
@@ -77,26 +76,6 @@ def me_export(request):
     )
     response["Content-Disposition"] = 'attachment; filename="my-nmt-portal-data.json"'
     return response
-
-
-@login_required
-def me_delete(request):
-    form = DeleteAccountForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_delete(user=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return redirect("members:me")
-        logout(request)
-        messages.success(request, _("Your account and personal data have been deleted."))
-        return redirect("home")
-    return render(
-        request,
-        "members/me_delete.html",
-        {"form": form},
-        status=400 if form.errors else 200,
-    )
 
 
 @require_POST

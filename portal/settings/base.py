@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "members",
     "trainings",
     "resources",
+    "community",
 ]
 
 MIDDLEWARE = [
@@ -251,15 +252,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     # The outbox's safety net: queue due reminders and send every due email, once a minute.
-    "dispatch-due": {"task": "portal.tasks.dispatch_due", "schedule": 60.0},
+    "dispatch-due": {"task": "community.tasks.dispatch_due", "schedule": 60.0},
     # Coordinators' weekly digest (who from the agency attends what this week): Mondays.
     "weekly-digest": {
-        "task": "portal.tasks.queue_weekly_digests",
+        "task": "community.tasks.queue_weekly_digests",
         "schedule": crontab(hour=15, minute=0, day_of_week="mon"),  # 7:00 Pacific
     },
     # The community digest for subscribers: the first of each month.
     "monthly-digest": {
-        "task": "portal.tasks.queue_monthly_digest",
+        "task": "community.tasks.queue_monthly_digest",
         "schedule": crontab(hour=16, minute=0, day_of_month="1"),  # 8:00/9:00 Pacific
     },
 }

@@ -210,7 +210,7 @@ def test_roster_import_rolls_everything_back_when_one_invitation_fails(monkeypat
             raise services.InvitationError("boom")
         return invite(**kwargs)
 
-    monkeypatch.setattr(services, "staff_invite", fail_on_the_third)
+    monkeypatch.setattr(services.roster, "staff_invite", fail_on_the_third)
     with pytest.raises(services.InvitationError):
         services.roster_import(agency=agency, rows=rows, invited_by=UserFactory())
     assert not Invitation.objects.exists()

@@ -11,6 +11,7 @@ from django.core import mail, signing
 from django.db import connection
 from django.utils import timezone
 
+from community import services as community_services
 from members import services
 from members.models import (
     Credential,
@@ -273,7 +274,7 @@ def test_two_coordinators_acting_on_each_other_at_once_leave_the_agency_a_coordi
     two = _coordinator(agency)
 
     barrier = threading.Barrier(2, timeout=1.5)
-    count = services._coordinator_count
+    count = services.memberships._coordinator_count
 
     def count_then_wait_for_the_other(agency):
         result = count(agency)
@@ -283,7 +284,7 @@ def test_two_coordinators_acting_on_each_other_at_once_leave_the_agency_a_coordi
             pass  # the other request is waiting for the lock: it can't reach the barrier
         return result
 
-    monkeypatch.setattr(services, "_coordinator_count", count_then_wait_for_the_other)
+    monkeypatch.setattr(services.memberships, "_coordinator_count", count_then_wait_for_the_other)
     outcomes: list[str] = []
 
     def act(action, target):
@@ -643,7 +644,7 @@ def test_account_delete_removes_the_account_and_personal_data():
     CredentialFactory(person=membership.person)
     InvitationFactory(agency=AgencyFactory(), email=user.email)
 
-    services.account_delete(user=user)
+    community_services.account_delete(user=user)
 
     assert not User.objects.filter(pk=user.pk).exists()
     assert not Person.objects.filter(pk=membership.person.pk).exists()
@@ -658,7 +659,7 @@ def test_account_delete_is_refused_for_the_last_coordinator_of_an_agency():
     agency = AgencyFactory(name="Solo Agency")
     only = _coordinator(agency)
     with pytest.raises(MembershipError, match="Solo Agency"):
-        services.account_delete(user=only.person.user)
+        community_services.account_delete(user=only.person.user)
     assert User.objects.filter(pk=only.person.user.pk).exists()
     assert Membership.objects.filter(pk=only.pk).exists()
 
@@ -667,5 +668,5 @@ def test_account_delete_of_a_coordinator_who_is_not_the_last_is_allowed():
     agency = AgencyFactory()
     leaving = _coordinator(agency)
     _coordinator(agency)
-    services.account_delete(user=leaving.person.user)
+    community_services.account_delete(user=leaving.person.user)
     assert _coordinator_count(agency) == 1

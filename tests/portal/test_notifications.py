@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
+from community.tasks import dispatch_due
 from portal import notifications
 from portal.models import OutboxEmail, OutboxState
-from portal.tasks import dispatch_due
 from tests.factories import TrainingFactory, UserFactory
 from tests.trainings.factories import PersonFactory
 from trainings.models import Registration

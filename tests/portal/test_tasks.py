@@ -4,8 +4,9 @@ worker dies."""
 import pytest
 from django.conf import settings
 
+from community.tasks import dispatch_due
 from portal.celery import app as celery_app
-from portal.tasks import dispatch_due, send_outbox_email
+from portal.tasks import send_outbox_email
 
 
 def registered_tasks() -> set[str]:
@@ -51,9 +52,9 @@ def test_the_broker_is_never_waited_on_for_long():
     ("task", "queue"),
     [
         ("portal.tasks.send_outbox_email", "email"),
-        ("portal.tasks.dispatch_due", "default"),
-        ("portal.tasks.queue_weekly_digests", "default"),
-        ("portal.tasks.queue_monthly_digest", "default"),
+        ("community.tasks.dispatch_due", "default"),
+        ("community.tasks.queue_weekly_digests", "default"),
+        ("community.tasks.queue_monthly_digest", "default"),
     ],
 )
 def test_sending_email_has_its_own_queue_and_everything_else_the_default_one(task, queue):

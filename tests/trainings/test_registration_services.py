@@ -7,8 +7,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from community.services import account_delete
 from members.models import Credential, CredentialLevel, CredentialSource, PracticeModel
-from members.services import account_delete
 from tests.factories import CredentialFactory, PersonFactory, TrainingFactory, UserFactory
 from tests.trainings.factories import RegistrationFactory, member
 from trainings.models import Attendance, Kind, Model, Registration, RegistrationStatus, Status

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from members.models import Agency, Credential, CredentialSource, Person, User, levels_from
+from members.models import Agency, Credential, CredentialSource, Person, User
 from members.services import credential_record
 from portal.exceptions import ApplicationError
 
@@ -28,9 +27,9 @@ from ..models import (
     Kind,
     Registration,
     RegistrationStatus,
-    Status,
     Training,
 )
+from ..rules import eligibility_reason, registration_closed_reason
 from .reminders import reminders_cancel, reminders_schedule
 
 # Seconds a request waits for a training's row lock before answering "busy, try again".
@@ -89,47 +88,6 @@ def _lock_one(training: Training) -> Training:
 
 
 # --- Rules ------------------------------------------------------------------------------------
-
-
-def registration_closed_reason(training: Training, *, now: dt.datetime) -> str:
-    """Why nobody can register now, or "" when registration is open."""
-    if training.status == Status.CANCELLED:
-        return _("This training has been cancelled.")
-    if training.status != Status.PUBLISHED:
-        return _("This training is not open for registration.")
-    if training.starts_at is None or training.starts_at <= now:
-        return _("This training has already started.")
-    if training.registration_opens_at and training.registration_opens_at > now:
-        opens = timezone.localdate(training.registration_opens_at)
-        return _("Registration opens on %(date)s.") % {"date": date_format(opens, "M j, Y")}
-    deadline = training.registration_deadline
-    if deadline and deadline <= now:
-        return _("Registration has closed.")
-    return ""
-
-
-def eligibility_reason(training: Training, person: Person, *, credentials=None) -> str:
-    """Why this person may not take a seat, or "" when they may.
-
-    ``credentials`` may be given as a list of (level, model) pairs to avoid a query per person.
-    """
-    required = training.effective_required_level
-    if not required:
-        return ""
-    accepted = set(levels_from(required))
-    if credentials is None:
-        has_it = Credential.objects.filter(
-            person=person, level__in=accepted, model=training.model
-        ).exists()
-    else:
-        has_it = any(level in accepted and model == training.model for level, model in credentials)
-    if has_it:
-        return ""
-    label = dict(Credential._meta.get_field("level").choices)[required]
-    return _("This training requires “%(level)s” (%(model)s) on your record.") % {
-        "level": label,
-        "model": training.get_model_display(),
-    }
 
 
 def _agency_cap_reason(training: Training, agency: Agency | None, extra: int = 0) -> str:

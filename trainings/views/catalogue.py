@@ -7,7 +7,6 @@ from django.views.generic import DetailView
 
 from portal.listing import FilteredListView
 from portal.pagecache import cache_anonymous_page
-from resources import selectors as resource_selectors
 
 from .. import ics, selectors
 from ..calendar import MonthForm, month_grid, place_sessions
@@ -50,9 +49,7 @@ class TrainingDetailView(DetailView):
         context["other_dates"] = selectors.training_other_dates(training=training)
         context["jsonld"] = event_jsonld(training) if training.starts_at else ""
         context["viewer"] = selectors.viewer_state(user=self.request.user, training=training)
-        context["materials"] = resource_selectors.training_materials(
-            training=training, user=self.request.user
-        )
+        context["materials"] = selectors.training_materials(training=training)
         return context
 
 

@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from members.permissions import coordinator_required
-from resources import selectors as resource_selectors
 
 from .. import selectors, services
 from ..models import Attendance
@@ -113,9 +112,7 @@ def agency_hosted_roster(request, agency, training_slug: str):
             "confirmed_count": sum(1 for r in registrations if r.status == "confirmed"),
             "attendance_choices": Attendance.choices,
             "notes_form": NotesForm(initial={"notes": training.notes}),
-            "materials": resource_selectors.training_materials(
-                training=training, user=request.user
-            ),
+            "materials": selectors.training_materials(training=training),
         },
     )
 

@@ -18,7 +18,7 @@ from members.models import Membership, MembershipState, Person
 from members.permissions import coordinator_required
 from portal.spreadsheets import safe_row
 
-from .. import selectors, services
+from .. import rules, selectors, services
 from ..models import Registration, Training
 from .registration import busy_response, cancel_with_message
 
@@ -146,9 +146,7 @@ def agency_register_staff(request, agency, training_slug: str):
             "agency": agency,
             "training": training,
             "candidates": candidates,
-            "closed_reason": services.registration.registration_closed_reason(
-                training, now=timezone.now()
-            ),
+            "closed_reason": rules.registration_closed_reason(training, now=timezone.now()),
         },
     )
 

@@ -22,20 +22,19 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.utils import timezone
 
+from community.tasks import dispatch_due
 from portal import notifications
 from portal.models import OutboxEmail, OutboxState
-from portal.tasks import dispatch_due
 from tests.factories import TrainingFactory
-from tests.trainings.factories import people_in_bulk
-from trainings.models import Registration, RegistrationStatus, Reminder, ReminderState, Training
-
-from .components import (
+from tests.portal.components import (
     MANAGE,
     dispatcher_env,
     finish,
     start_dispatcher,
     wait_until,
 )
+from tests.trainings.factories import people_in_bulk
+from trainings.models import Registration, RegistrationStatus, Reminder, ReminderState, Training
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from portal.services import dispatch_due
+from community.services import dispatch_due
 
 
 class Command(BaseCommand):

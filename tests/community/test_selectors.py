@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from community.selectors import agency_dashboard
 from members import services
-from members.dashboard import agency_dashboard
 from members.models import AgencyMilestone, Credential, Membership, MembershipState, SiteMilestone
 from tests.factories import AgencyFactory, CredentialFactory, MembershipFactory, TrainingFactory
 from trainings.models import Registration, RegistrationStatus

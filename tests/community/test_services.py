@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from members import digests
+from community import services, tasks
+from members import services as member_services
 from members.models import DigestSubscription, Membership, MembershipState, Person, Role
-from portal import tasks
 from portal.models import OutboxEmail, OutboxState
 from tests.factories import (
     AgencyFactory,
@@ -133,7 +133,7 @@ def test_subscribe_confirm_receive_and_unsubscribe_in_one_click(
     TrainingFactory(title="Next month's training", days_ahead=45)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert digests.monthly_digest_queue(now=timezone.now() + 32 * DAY) == 0
+        assert services.monthly_digest_queue(now=timezone.now() + 32 * DAY) == 0
     assert mailoutbox == []
 
 
@@ -145,7 +145,7 @@ def test_an_unconfirmed_address_never_gets_the_digest(
     receiving = _subscribed("confirmed@example.org")
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert digests.monthly_digest_queue() == 1
+        assert services.monthly_digest_queue() == 1
     assert [message.to for message in mailoutbox] == [[receiving.email]]
 
 
@@ -168,8 +168,8 @@ def test_next_months_digest_goes_out_again(django_capture_on_commit_callbacks, m
     _subscribed("monthly@example.org")
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        assert digests.monthly_digest_queue(now=now) == 1
-        assert digests.monthly_digest_queue(now=now + 32 * DAY) == 1
+        assert services.monthly_digest_queue(now=now) == 1
+        assert services.monthly_digest_queue(now=now + 32 * DAY) == 1
     assert len(mailoutbox) == 2
 
 
@@ -182,7 +182,7 @@ def test_the_digest_lists_published_trainings_of_the_next_six_weeks_only(mailout
     TrainingFactory(title="Already over", days_ahead=-3)
     _subscribed("reader@example.org")
 
-    digests.monthly_digest_queue()
+    services.monthly_digest_queue()
     email = OutboxEmail.objects.get()
     body = email.body_text
     for title in ("Too far ahead", "A draft", "Called off", "Already over"):
@@ -194,29 +194,18 @@ def test_the_digest_lists_published_trainings_of_the_next_six_weeks_only(mailout
 
 def test_a_month_with_nothing_to_report_sends_nothing(mailoutbox):
     _subscribed("quiet@example.org")
-    assert digests.monthly_digest_queue() == 0
+    assert services.monthly_digest_queue() == 0
     assert not OutboxEmail.objects.exists()
-
-
-def test_the_digest_works_without_the_library(monkeypatch):
-    from members import selectors
-
-    monkeypatch.setattr(selectors.apps, "is_installed", lambda label: False)
-    TrainingFactory(days_ahead=5)
-    _subscribed("nolibrary@example.org")
-
-    assert selectors.digest_new_resources(since=timezone.now() - 31 * DAY) == []
-    assert digests.monthly_digest_queue() == 1
 
 
 def test_unsubscribing_cancels_a_digest_still_waiting_in_the_outbox():
     TrainingFactory(days_ahead=5)
     subscription = _subscribed("changed-mind@example.org")
-    digests.monthly_digest_queue()
+    services.monthly_digest_queue()
     waiting = OutboxEmail.objects.get()
     assert waiting.state == OutboxState.PENDING
 
-    digests.digest_unsubscribe(subscription=subscription)
+    member_services.digest_unsubscribe(subscription=subscription)
     waiting.refresh_from_db()
     assert waiting.state == OutboxState.CANCELLED
 
@@ -248,27 +237,31 @@ def test_subscribing_again_is_harmless_and_the_page_says_the_same(
 
 
 def test_an_address_is_one_subscription_whatever_its_case(mailoutbox):
-    digests.digest_subscribe(email="Ada@Example.org")
-    digests.digest_subscribe(email="ada@example.org")
+    member_services.digest_subscribe(email="Ada@Example.org")
+    member_services.digest_subscribe(email="ada@example.org")
     assert DigestSubscription.objects.count() == 1
 
 
 def test_the_confirmation_is_sent_again_only_after_a_pause():
     now = timezone.now()
-    digests.digest_subscribe(email="eager@example.org", now=now)
-    digests.digest_subscribe(email="eager@example.org", now=now + 5 * dt.timedelta(minutes=1))
+    member_services.digest_subscribe(email="eager@example.org", now=now)
+    member_services.digest_subscribe(
+        email="eager@example.org", now=now + 5 * dt.timedelta(minutes=1)
+    )
     assert OutboxEmail.objects.filter(kind="digest_confirm").count() == 1
 
-    digests.digest_subscribe(email="eager@example.org", now=now + 20 * dt.timedelta(minutes=1))
+    member_services.digest_subscribe(
+        email="eager@example.org", now=now + 20 * dt.timedelta(minutes=1)
+    )
     assert OutboxEmail.objects.filter(kind="digest_confirm").count() == 2
 
 
 def test_an_address_that_unsubscribed_starts_over_with_a_new_link(client):
     subscription = _subscribed("returning@example.org")
     old_token = subscription.token
-    digests.digest_unsubscribe(subscription=subscription)
+    member_services.digest_unsubscribe(subscription=subscription)
 
-    digests.digest_subscribe(email="returning@example.org")
+    member_services.digest_subscribe(email="returning@example.org")
     subscription.refresh_from_db()
     assert subscription.token != old_token
     assert subscription.confirmed_at is None
@@ -300,8 +293,8 @@ def test_a_malformed_address_gets_a_message_beside_the_field(client, email):
 
 @pytest.mark.parametrize("email", ["", "   ", "no-at-sign", "two@@example.org"])
 def test_the_service_refuses_a_malformed_address_too(email):
-    with pytest.raises(digests.DigestError):
-        digests.digest_subscribe(email=email)
+    with pytest.raises(member_services.DigestError):
+        member_services.digest_subscribe(email=email)
     assert not DigestSubscription.objects.exists()
 
 
@@ -351,7 +344,7 @@ def test_the_unsubscribe_page_asks_before_unsubscribing(client):
 
 def test_a_cancelled_subscription_cannot_be_confirmed_from_an_old_link(client):
     subscription = _subscribed("gone@example.org", confirmed=False)
-    digests.digest_unsubscribe(subscription=subscription)
+    member_services.digest_unsubscribe(subscription=subscription)
     url = reverse("members:digest_confirm", kwargs={"token": subscription.token})
 
     response = client.post(url, follow=True)
@@ -402,7 +395,7 @@ def test_the_weekly_digest_lists_who_from_the_agency_attends_in_the_coming_week(
 ):
     agency, _coordinator = week
     with django_capture_on_commit_callbacks(execute=True):
-        assert digests.weekly_digests_queue() == 1
+        assert services.weekly_digests_queue() == 1
 
     (message,) = _weekly(mailoutbox)
     assert message.to == ["cora@example.org"]
@@ -437,7 +430,7 @@ def test_only_opted_in_coordinators_get_the_weekly_digest(
     Membership.objects.filter(person=invited).update(state=MembershipState.INVITED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        digests.weekly_digests_queue()
+        services.weekly_digests_queue()
     assert [message.to for message in _weekly(mailoutbox)] == [["cora@example.org"]]
 
 
@@ -449,7 +442,7 @@ def test_a_coordinator_with_nothing_to_report_gets_no_weekly_digest(
         quiet, "calm@example.org", "Calm Coordinator", role=Role.COORDINATOR, weekly_digest=True
     )
     with django_capture_on_commit_callbacks(execute=True):
-        digests.weekly_digests_queue()
+        services.weekly_digests_queue()
     assert [message.to for message in _weekly(mailoutbox)] == [["cora@example.org"]]
 
 
@@ -461,7 +454,7 @@ def test_running_the_weekly_digest_twice_in_a_week_sends_it_once(
         tasks.queue_weekly_digests.delay()
     assert len(_weekly(mailoutbox)) == 1
     membership = Membership.objects.get(person__user__email="cora@example.org")
-    week_key = digests.iso_week(timezone.now())
+    week_key = services.iso_week(timezone.now())
     assert OutboxEmail.objects.filter(
         dedupe_key=f"weekly-digest:{membership.pk}:{week_key}"
     ).exists()
@@ -505,8 +498,8 @@ def test_a_malformed_toggle_changes_nothing_and_says_so(client, value):
 def test_only_coordinators_can_have_the_weekly_digest():
     agency = AgencyFactory()
     staff = _member(agency, "staff@example.org", "Stan Staff")
-    with pytest.raises(digests.DigestError):
-        digests.weekly_digest_set(membership=staff.memberships.get(), enabled=True)
+    with pytest.raises(member_services.DigestError):
+        member_services.weekly_digest_set(membership=staff.memberships.get(), enabled=True)
 
 
 def test_the_weekly_digest_covers_today_to_sunday_night_in_pacific_time(
@@ -525,7 +518,7 @@ def test_the_weekly_digest_covers_today_to_sunday_night_in_pacific_time(
 
     # Beat's Monday run, in the week the clocks change (March 14, 2027).
     with django_capture_on_commit_callbacks(execute=True):
-        digests.weekly_digests_queue(now=pacific(2027, 3, 8, 7))
+        services.weekly_digests_queue(now=pacific(2027, 3, 8, 7))
     (message,) = _weekly(mailoutbox)
     assert "between Mon, Mar 8 and Sun, Mar 14" in message.body
     assert "Late on Sunday" in message.body

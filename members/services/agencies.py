@@ -1,0 +1,46 @@
+"""Agencies: their profile, and the lock that every change of their memberships takes first.
+
+Changes to an agency's memberships lock the agency row first (``agency_lock``), so two
+coordinators acting at once can never leave an agency without a coordinator."""
+
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+
+from ..models import (
+    Agency,
+    Membership,
+)
+
+
+def agency_save(*, agency: Agency) -> Agency:
+    """Validate and save an agency edited as a whole (admin form, admin import)."""
+    agency.full_clean()
+    agency.save()
+    return agency
+
+
+def agency_update(*, agency: Agency, fields: dict) -> Agency:
+    """Save the coordinator-editable profile fields (already validated by a form)."""
+    for name, value in fields.items():
+        setattr(agency, name, value)
+    agency.full_clean(exclude=["slug"])
+    agency.save()
+    return agency
+
+
+def _lock_agency(agency_id: int) -> Agency:
+    """Lock the agency's row (with a short lock timeout, like the seat lock): membership changes
+    of one agency happen one at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+    return Agency.objects.select_for_update().get(pk=agency_id)
+
+
+def _coordinator_count(agency: Agency) -> int:
+    return Membership.objects.filter(agency=agency).coordinators().count()
+
+
+def _manage_link(agency: Agency, name: str) -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"slug": agency.slug})
