@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import https_urls
 
-from .models import Agency, CredentialLevel, PracticeModel, Role
+from .models import Agency, CredentialLevel, PracticeModel, Role, User
 from .services import person_for_user, person_update
 
 
@@ -120,8 +120,6 @@ class AcceptInvitationForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", _("The two passwords differ."))
         elif first:
-            from .models import User
-
             try:
                 password_validation.validate_password(first, User(email=self.email))
             except forms.ValidationError as error:

@@ -4,6 +4,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from .services import outbox_counts
+
 
 def check_database() -> tuple[bool, str]:
     try:
@@ -30,6 +32,4 @@ def check_redis() -> tuple[bool, str]:
 
 def check_outbox() -> dict:
     """The email backlog: how many outbox emails are due now, and how many failed."""
-    from .services import outbox_counts
-
     return outbox_counts()

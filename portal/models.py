@@ -45,11 +45,11 @@ class CatalogueModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, catalogue_changed: bool = True, **kwargs):
+        """``catalogue_changed=False`` is for a write that changes nothing the pages show but
+        a live count; its service tells the page cache itself (``pagecache.seats_changed``)."""
         super().save(*args, **kwargs)
-        if set(kwargs.get("update_fields") or ()) == {"seats_taken"}:
-            pagecache.seats_changed()  # a registration or a cancellation: see pagecache
-        else:
+        if catalogue_changed:
             pagecache.catalogue_changed()
 
     def delete(self, *args, **kwargs):

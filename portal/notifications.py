@@ -18,6 +18,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 
 from .models import OutboxEmail
+from .tasks import send_outbox_email
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,6 @@ def publish(email_id: int) -> None:
     """Ask a worker to send one outbox email now. Never raises: with the broker down, the
     periodic dispatcher sends it later."""
     global _broker_down
-    from .tasks import send_outbox_email
 
     try:
         # No publish retries on the request path; the broker connect timeout is short.

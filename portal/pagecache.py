@@ -14,9 +14,10 @@ other records (an agency's name, the community's figures). Each entry also keeps
 the time it was rendered, so a browser revalidating with If-None-Match or If-Modified-Since
 gets a 304 without a render.
 
-Seat counts are the exception: a registration or a cancellation changes only the training's
-``seats_taken``, and retiring every page for each one would empty the cache under exactly the
-load it is for. Such a change (:func:`seats_changed`) records its time instead, and an entry
+Seat counts are the exception: a registration or a cancellation changes only a training's seat
+count, and retiring every page for each one would empty the cache under exactly the load it is
+for. The registration service saves such a change with ``catalogue_changed=False`` and calls
+:func:`seats_changed`, which records its time instead, and an entry
 rendered before the latest seat change is served only while it is younger than
 ``PAGE_CACHE_SEATS_SECONDS`` (5 s): "N seats left" for an anonymous visitor is at most that late.
 Registering never reads this cache: seats are decided on the locked training row.

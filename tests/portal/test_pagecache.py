@@ -157,12 +157,15 @@ def test_with_no_seats_grace_a_registration_shows_at_once(
     assert "2 seats left" in client.get(LIST).content.decode()
 
 
-def test_only_a_seat_count_change_is_a_seat_change(training, django_capture_on_commit_callbacks):
+def test_a_registration_is_a_seat_change_and_any_other_save_retires_the_pages(
+    training, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        registration_create(training=training, person=PersonFactory())
+    assert pagecache._seats_changed_now in callbacks
+    assert pagecache._new_version not in callbacks
     with django_capture_on_commit_callbacks() as callbacks:
         training.save(update_fields=["seats_taken"])
-    assert callbacks == [pagecache._seats_changed_now]
-    with django_capture_on_commit_callbacks() as callbacks:
-        training.save(update_fields=["seats_taken", "capacity"])
     assert callbacks == [pagecache._new_version]
 
 

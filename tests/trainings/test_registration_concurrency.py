@@ -29,7 +29,7 @@ from trainings.services import (
     registration_create,
     registration_create_batch,
 )
-from trainings.services.registration import TEST_HOOKS, lock_trainings
+from trainings.services.registration import lock_trainings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,8 +133,8 @@ def test_without_the_lock_the_same_race_oversells(monkeypatch):
     concurrent requests all see a free seat and all take it. If this stopped overselling, the
     concurrency tests would no longer prove anything about the lock.
     """
-    monkeypatch.setitem(TEST_HOOKS, "lock", False)
-    monkeypatch.setitem(TEST_HOOKS, "pause_after_check", 0.05)
+    monkeypatch.setattr(registration_module, "_for_update", lambda queryset: queryset)
+    monkeypatch.setattr(registration_module, "_after_capacity_check", lambda: time.sleep(0.05))
     training = TrainingFactory(capacity=5)
     people = people_in_bulk(40)
 

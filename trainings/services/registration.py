@@ -9,7 +9,6 @@ constraint allows one active registration per person and training.
 """
 
 import datetime as dt
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Agency, Credential, CredentialSource, Person, User
 from members.services import credential_record
+from portal import pagecache
 from portal.exceptions import ApplicationError
 
 from .. import emails
@@ -34,10 +34,6 @@ from .reminders import reminders_cancel, reminders_schedule
 
 # Seconds a request waits for a training's row lock before answering "busy, try again".
 LOCK_TIMEOUT = "3s"
-
-# Test-only switches, used by the negative-control concurrency test to prove that the suite
-# catches a race: without the lock, and with a pause after the capacity check, seats oversell.
-TEST_HOOKS = {"lock": True, "pause_after_check": 0.0}
 
 
 class RegistrationError(ApplicationError):
@@ -63,6 +59,16 @@ class BatchOutcome:
 # --- Locks ------------------------------------------------------------------------------------
 
 
+# Two seams, which the negative-control concurrency test patches to prove that the suite catches
+# a race: without the row lock, and with a pause after the capacity check, seats oversell.
+def _for_update(queryset):
+    return queryset.select_for_update()
+
+
+def _after_capacity_check() -> None:
+    pass
+
+
 def lock_trainings(training_ids: Iterable[int]) -> dict[int, Training]:
     """Lock trainings in ascending id order (the same order everywhere: no deadlocks)."""
     ids = sorted(set(training_ids))
@@ -72,10 +78,7 @@ def lock_trainings(training_ids: Iterable[int]) -> dict[int, Training]:
     locked = {}
     try:
         for pk in ids:
-            queryset = Training.objects.filter(pk=pk)
-            if TEST_HOOKS["lock"]:
-                queryset = queryset.select_for_update()
-            locked[pk] = queryset.get()
+            locked[pk] = _for_update(Training.objects.filter(pk=pk)).get()
     except OperationalError as exc:
         if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "55P03":
             raise SeatsBusy() from exc
@@ -105,13 +108,20 @@ def _agency_cap_reason(training: Training, agency: Agency | None, extra: int = 0
 # --- Seats ------------------------------------------------------------------------------------
 
 
+def _save_seats(training: Training) -> None:
+    """Store the confirmed count. The public pages show it, but retiring every cached page for
+    each registration would empty the cache under load: the page cache is told a seat changed.
+    """
+    training.save(update_fields=["seats_taken"], catalogue_changed=False)
+    pagecache.seats_changed()
+
+
 def _take_place(
     training: Training, *, person: Person, agency: Agency | None, registered_by: User | None, now
 ) -> Registration:
     """Confirm or waitlist one person; the caller holds the training's lock."""
     has_seat = training.seats_taken < training.capacity
-    if TEST_HOOKS["pause_after_check"]:
-        time.sleep(TEST_HOOKS["pause_after_check"])
+    _after_capacity_check()
     registration = Registration.objects.create(
         training=training,
         person=person,
@@ -124,7 +134,7 @@ def _take_place(
     if has_seat:
         # An absolute write, safe only under the lock (the negative control relies on that).
         training.seats_taken += 1
-        training.save(update_fields=["seats_taken"])
+        _save_seats(training)
     return registration
 
 
@@ -141,7 +151,7 @@ def promote_waitlist(training: Training, *, now) -> list[Registration]:
         training.seats_taken += 1
         promoted.append(nxt)
     if promoted:
-        training.save(update_fields=["seats_taken"])
+        _save_seats(training)
         for registration in promoted:
             emails.queue_promoted(registration=registration)
             reminders_schedule(registration=registration, now=now)
@@ -265,7 +275,7 @@ def registration_cancel(
     reminders_cancel(registrations=[registration])
     if was_confirmed:
         training.seats_taken -= 1
-        training.save(update_fields=["seats_taken"])
+        _save_seats(training)
         promote_waitlist(training, now=now)
     return registration
 
