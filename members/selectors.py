@@ -195,3 +195,22 @@ def digest_subscription(*, token: str) -> DigestSubscription:
 
 def digest_recipients() -> QuerySet[DigestSubscription]:
     return DigestSubscription.objects.receiving().order_by("pk")
+
+
+def curator_emails() -> list[str]:
+    """The curators (the admin's active staff users), who review proposals and submissions."""
+    return list(
+        User.objects.filter(is_staff=True, is_active=True)
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def coordinator_emails(*, agency_id: int) -> list[str]:
+    """The addresses of an agency's active coordinators."""
+    return list(
+        Membership.objects.coordinators()
+        .filter(agency_id=agency_id)
+        .order_by("person__user__email")
+        .values_list("person__user__email", flat=True)
+    )

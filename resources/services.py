@@ -1,17 +1,16 @@
 """Every write to the library: proposals, curation actions and file checks."""
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from members import selectors as member_selectors
 from members.models import Agency, Person, User
 from portal import notifications
 from portal.exceptions import ApplicationError
 
-from . import uploads
+from . import emails, uploads
 from .models import Resource, ResourceStatus
 
 
@@ -30,10 +29,6 @@ def _unique_slug(title: str) -> str:
 def _check_file(resource: Resource, upload) -> None:
     resource.file_type = uploads.detect(upload)
     resource.file_size = upload.size
-
-
-def _curator_emails() -> list[str]:
-    return list(User.objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
 
 
 @transaction.atomic
@@ -72,19 +67,10 @@ def resource_propose(
     resource.save()
     resource.topics.set(topics)
     resource.audiences.set(audiences)
-    curators = _curator_emails()
+    curators = member_selectors.curator_emails()
     if curators:
         notifications.queue(
-            notifications.build(
-                "resource_submitted",
-                to=curators,
-                context={
-                    "resource": resource,
-                    "person": person,
-                    "review_url": settings.SITE_URL
-                    + reverse("admin:resources_resource_change", args=[resource.pk]),
-                },
-            )
+            emails.resource_submitted(resource=resource, person=person, curators=curators)
         )
     return resource
 
@@ -112,20 +98,8 @@ def resource_save(*, resource: Resource, upload=None) -> Resource:
 
 
 def _notify_contributor(resource: Resource, name: str) -> None:
-    person = resource.contributed_by
-    if person is None:
-        return
-    notifications.queue(
-        notifications.build(
-            name,
-            to=[person.user.email],
-            context={
-                "resource": resource,
-                "person": person,
-                "resource_url": settings.SITE_URL + resource.get_absolute_url(),
-            },
-        )
-    )
+    if resource.contributed_by is not None:
+        notifications.queue(emails.resource_reviewed(resource=resource, name=name))
 
 
 @transaction.atomic

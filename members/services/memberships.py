@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from portal import notifications
 
-from .. import emails
+from .. import emails, selectors
 from ..models import (
     Agency,
     Invitation,
@@ -41,11 +41,7 @@ def membership_request(*, user: User, agency: Agency) -> Membership:
     membership = Membership.objects.create(
         person=person, agency=agency, role=Role.STAFF, state=MembershipState.REQUESTED
     )
-    coordinator_emails = list(
-        Membership.objects.filter(agency=agency)
-        .coordinators()
-        .values_list("person__user__email", flat=True)
-    )
+    coordinator_emails = selectors.coordinator_emails(agency_id=agency.pk)
     if coordinator_emails:
         notifications.queue(
             emails.join_request(

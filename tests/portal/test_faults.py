@@ -163,7 +163,7 @@ def register(web, training):
 KILL_POINTS = {
     "outbox": (notifications, "queue", 5),
     "reminders": (registration_service, "reminders_schedule", 5),
-    "waitlist_notice": (emails, "queue_waitlisted", 1),
+    "waitlist_notice": (emails, "registration_waitlisted", 1),
 }
 
 

@@ -9,10 +9,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from members import selectors as member_selectors
+from portal import notifications
 from portal.exceptions import ApplicationError
 
 from .. import emails
 from ..models import RESERVED_SLUGS, Session, Status, Training
+from .outbox import queue_to_attendee
 from .registration import lock_trainings, promote_waitlist
 from .reminders import reminders_cancel, reminders_reschedule
 
@@ -40,7 +43,7 @@ def training_sync_schedule(*, training: Training, bump_sequence: bool = True) ->
         # Rescheduled: reminders move with the dates, and everyone registered is told.
         reminders_reschedule(training=training)
         for registration in training.registrations.active().select_related("person__user"):
-            emails.queue_training_changed(registration=registration)
+            queue_to_attendee(registration, emails.training_changed, registration=registration)
     return training
 
 
@@ -136,7 +139,11 @@ def training_publish(*, training: Training) -> Training:
     training.sequence += 1
     training.save(update_fields=["status", "sequence", "updated_at"])
     if was_proposal:
-        emails.queue_proposal_published(training=training)
+        coordinators = member_selectors.coordinator_emails(agency_id=training.host_agency_id)
+        if coordinators:
+            notifications.queue(
+                emails.proposal_published(training=training, coordinators=coordinators)
+            )
     return training
 
 
@@ -155,7 +162,7 @@ def training_cancel(*, training: Training) -> Training:
     training.sequence += 1
     training.save(update_fields=["status", "sequence", "updated_at"])
     for registration in training.registrations.active().select_related("person__user"):
-        emails.queue_training_cancelled(registration=registration)
+        queue_to_attendee(registration, emails.training_cancelled, registration=registration)
     reminders_cancel(registrations=training.registrations.all())
     return training
 

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members import selectors as member_selectors
 from members.models import Agency, Credential, CredentialLevel, MembershipState, Person, User
+from portal import notifications
 
 from .. import emails
 from ..models import Status, Training
@@ -89,7 +91,11 @@ def training_propose(
         lead_trainer=lead_trainer,
         status=Status.SUBMITTED,
     )
-    emails.queue_training_proposed(training=training, proposed_by=proposed_by)
+    curators = member_selectors.curator_emails()
+    if curators:
+        notifications.queue(
+            emails.training_proposed(training=training, proposed_by=proposed_by, curators=curators)
+        )
     return training
 
 

@@ -30,6 +30,7 @@ from ..models import (
     Training,
 )
 from ..rules import eligibility_reason, registration_closed_reason
+from .outbox import queue_to_attendee
 from .reminders import reminders_cancel, reminders_schedule
 
 # Seconds a request waits for a training's row lock before answering "busy, try again".
@@ -153,17 +154,22 @@ def promote_waitlist(training: Training, *, now) -> list[Registration]:
     if promoted:
         _save_seats(training)
         for registration in promoted:
-            emails.queue_promoted(registration=registration)
+            queue_to_attendee(registration, emails.registration_promoted, registration=registration)
             reminders_schedule(registration=registration, now=now)
     return promoted
 
 
 def _notify_taken(registration: Registration, *, now: dt.datetime) -> None:
     if registration.status == RegistrationStatus.CONFIRMED:
-        emails.queue_confirmation(registration=registration)
+        queue_to_attendee(registration, emails.registration_confirmed, registration=registration)
         reminders_schedule(registration=registration, now=now)
     else:
-        emails.queue_waitlisted(registration=registration)
+        queue_to_attendee(
+            registration,
+            emails.registration_waitlisted,
+            registration=registration,
+            position=Registration.objects.waitlist_position(registration),
+        )
 
 
 @transaction.atomic
@@ -271,7 +277,7 @@ def registration_cancel(
     registration.cancelled_at = now
     registration.cancelled_by = cancelled_by
     registration.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
-    emails.queue_cancelled(registration=registration)
+    queue_to_attendee(registration, emails.registration_cancelled, registration=registration)
     reminders_cancel(registrations=[registration])
     if was_confirmed:
         training.seats_taken -= 1
@@ -311,7 +317,7 @@ def registration_substitute(
     registration.cancelled_at = now
     registration.cancelled_by = substituted_by
     registration.save(update_fields=["status", "cancelled_at", "cancelled_by", "updated_at"])
-    emails.queue_cancelled(registration=registration)
+    queue_to_attendee(registration, emails.registration_cancelled, registration=registration)
     reminders_cancel(registrations=[registration])
     substitute = Registration.objects.create(
         training=training,

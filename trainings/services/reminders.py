@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .. import emails
+from .. import emails, selectors
 from ..models import (
     FOLLOW_UP,
     PRACTICE_FOLLOW_UP,
@@ -27,6 +27,7 @@ from ..models import (
     Training,
     parse_offsets,
 )
+from .outbox import queue_to_attendee
 from .practice import practice_report_open
 
 DEFAULT_OFFSETS = "7d, 1d"
@@ -156,9 +157,29 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None, batch: int = 100) -
                 else:
                     if reminder.kind == PRACTICE_FOLLOW_UP:
                         report = practice_report_open(registration=registration, now=now)
-                        emails.queue_practice_follow_up(reminder=reminder, report=report)
+                        queue_to_attendee(
+                            registration,
+                            emails.practice_follow_up,
+                            reminder=reminder,
+                            report=report,
+                            dedupe_key=f"reminder:{reminder.pk}",
+                        )
+                    elif reminder.kind == FOLLOW_UP:
+                        queue_to_attendee(
+                            registration,
+                            emails.training_follow_up,
+                            registration=registration,
+                            resources=list(selectors.training_materials(training=training)[:10]),
+                            dedupe_key=f"reminder:{reminder.pk}",
+                        )
                     else:
-                        emails.queue_reminder(reminder=reminder, ics_cache=ics_cache)
+                        queue_to_attendee(
+                            registration,
+                            emails.training_reminder,
+                            reminder=reminder,
+                            ics_cache=ics_cache,
+                            dedupe_key=f"reminder:{reminder.pk}",
+                        )
                     reminder.state = ReminderState.SENT
                     reminder.sent_at = now
                     queued += 1
