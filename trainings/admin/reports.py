@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.spreadsheets import safe_row
 
-from . import selectors
-from .models import Kind, Obstacle, Practice, PracticeReport
+from .. import selectors
+from ..models import Kind, Obstacle, Practice, PracticeReport
 
 
 class AttendanceReportForm(forms.Form):

@@ -1,17 +1,14 @@
-import datetime as dt
+"""The catalogue in the admin: trainings, their sessions and registrations inline."""
 
-from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Q
-from django.db.models.functions import Now
+from django.db.models import Count
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, time_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,26 +17,16 @@ from import_export.admin import ImportExportModelAdmin
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
-from . import selectors, services
-from .admin_reports import AttendanceReportMixin
-from .models import (
+from .. import selectors, services
+from ..models import (
     Attendance,
     Registration,
-    RegistrationStatus,
-    Reminder,
-    ReminderPolicy,
-    Series,
     Session,
     Status,
     Training,
 )
-from .recurrence import normalise_rule, occurrence_dates
-from .spreadsheets import TrainingResource, write_sign_in_sheet
-
-# "Generate meetings" creates a series' meetings this many months ahead.
-GENERATE_MONTHS = 6
-# The series page previews the rule's dates this far ahead.
-SERIES_PREVIEW = dt.timedelta(days=366)
+from ..spreadsheets import TrainingResource, write_sign_in_sheet
+from .reports import AttendanceReportMixin
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -365,198 +352,4 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
                 )
                 % n
             ),
-        )
-
-
-@admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
-    """Registrations are read here and cancelled through the service; seats never change by
-    editing a row."""
-
-    list_display = ["person", "training", "agency", "status", "arrived_at", "attendance"]
-    list_filter = ["status", "attendance", "training__kind"]
-    search_fields = ["person__display_name", "person__user__email", "training__title"]
-    list_select_related = ["person", "training", "agency"]
-    readonly_fields = [
-        "training", "person", "agency", "registered_by", "status", "arrived_at", "confirmed_at",
-        "cancelled_at", "cancelled_by", "attendance", "created_at", "updated_at",
-    ]  # fmt: skip
-    actions = ["cancel_registrations"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("Cancel selected registrations (frees seats for the waitlist)"))
-    def cancel_registrations(self, request, queryset):
-        done = 0
-        for registration in queryset.exclude(status=RegistrationStatus.CANCELLED):
-            try:
-                services.registration_cancel(registration=registration, cancelled_by=request.user)
-            except ApplicationError as error:
-                self.message_user(request, f"{registration}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        self.message_user(
-            request,
-            ngettext("Cancelled %d registration.", "Cancelled %d registrations.", done) % done,
-            messages.SUCCESS,
-        )
-
-
-@admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
-    list_display = ["kind", "offsets"]
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    """Reminders are created, moved and cancelled by the services; read-only here."""
-
-    list_display = ["registration", "kind", "due_at", "state", "sent_at"]
-    list_filter = ["state", "kind"]
-    search_fields = ["registration__person__display_name", "registration__training__title"]
-    list_select_related = ["registration__person", "registration__training"]
-    readonly_fields = ["registration", "kind", "due_at", "state", "sent_at", "created_at"]
-    date_hierarchy = "due_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-# --- Community-of-practice series -----------------------------------------------------------------
-
-
-class SeriesAdminForm(forms.ModelForm):
-    def clean_rule(self):
-        # Stored as written by the rule's grammar: upper case, no spaces, no "RRULE:" prefix.
-        return normalise_rule(self.cleaned_data["rule"])
-
-
-class MeetingInline(admin.TabularInline):
-    """The meetings generated so far, read-only: each is an ordinary training, edited (or
-    cancelled) on its own page."""
-
-    model = Training
-    fk_name = "series"
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["series_date", "title", "status", "seats_taken", "capacity"]
-    readonly_fields = fields
-    ordering = ["series_date"]
-    verbose_name = _("meeting")
-    verbose_name_plural = _("meetings")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
-    form = SeriesAdminForm
-    list_display = ["title", "host_agency", "rule", "start_time", "meeting_count", "next_meeting"]
-    list_filter = ["model", "format", "county"]
-    list_select_related = ["host_agency"]
-    search_fields = ["title", "summary", "host_agency__name"]
-    prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["host_agency"]
-    readonly_fields = ["next_dates", "feed_link", "created_at", "updated_at"]
-    inlines = [MeetingInline]
-    actions = ["generate_meetings"]
-    formfield_overrides = URL_FIELD_OVERRIDES
-    fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "description", "model")}),
-        (
-            _("When"),
-            {
-                "fields": (
-                    "rule",
-                    "first_date",
-                    "start_time",
-                    "duration_minutes",
-                    "until",
-                    "count",
-                    "next_dates",
-                )
-            },
-        ),
-        (_("Where"), {"fields": ("format", "venue_name", "venue_address", "county", "online_url")}),
-        (_("Host"), {"fields": ("host_agency", "capacity", "contact_email", "feed_link")}),
-        (_("Record"), {"classes": ("collapse",), "fields": ("created_at", "updated_at")}),
-    )
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                meeting_count=Count("meetings", distinct=True),
-                next_start=Min("meetings__starts_at", filter=Q(meetings__ends_at__gte=Now())),
-            )
-        )
-
-    @admin.display(description=_("meetings"), ordering="meeting_count")
-    def meeting_count(self, obj):
-        return obj.meeting_count
-
-    @admin.display(description=_("next meeting"), ordering="next_start")
-    def next_meeting(self, obj):
-        if not obj.next_start:
-            return "—"
-        local = timezone.localtime(obj.next_start)
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-
-    @admin.display(description=_("next dates of the rule"))
-    def next_dates(self, obj):
-        if obj is None or obj.pk is None:
-            return _("Shown once the series is saved.")
-        today = timezone.localdate()
-        try:
-            dates = occurrence_dates(
-                rule=obj.rule,
-                first_date=obj.first_date,
-                since=today,
-                until=min(obj.until, today + SERIES_PREVIEW)
-                if obj.until
-                else today + SERIES_PREVIEW,
-                count=obj.count,
-            )[:6]
-        except (ValueError, TypeError, IndexError, OverflowError):
-            return _("The rule cannot be read; correct it and save.")
-        if not dates:
-            return _("No dates in the coming year.")
-        start = time_format(obj.start_time, "g:i A")
-        days = ", ".join(date_format(day, "D M j, Y") for day in dates)
-        return _("%(days)s (%(start)s Pacific time)") % {"days": days, "start": start}
-
-    @admin.display(description=_("calendar feed"))
-    def feed_link(self, obj):
-        if obj is None or obj.pk is None:
-            return "—"
-        return format_html('<a href="{0}">{0}</a>', obj.get_feed_url())
-
-    @admin.action(description=_("Generate meetings for the next 6 months"))
-    def generate_meetings(self, request, queryset):
-        until = timezone.localdate() + relativedelta(months=GENERATE_MONTHS)
-        created = 0
-        for series in queryset:
-            try:
-                created += len(services.series_generate(series=series, until=until))
-            except ApplicationError as error:
-                self.message_user(request, f"{series}: {error.message}", messages.ERROR)
-        self.message_user(
-            request,
-            ngettext(
-                "Created %(n)d meeting (dates that already had one were skipped).",
-                "Created %(n)d meetings (dates that already had one were skipped).",
-                created,
-            )
-            % {"n": created},
-            messages.SUCCESS,
         )

@@ -1,0 +1,76 @@
+"""The trainings' models, by subdomain: the catalogue (``catalogue``), registrations
+(``registrations``), reminders (``reminders``) and the practice follow-up (``practice``)."""
+
+from .catalogue import (
+    OFFSET_PATTERN,
+    RESERVED_SLUGS,
+    Format,
+    Kind,
+    Model,
+    SeatsState,
+    Series,
+    Session,
+    Status,
+    Training,
+    TrainingQuerySet,
+    parse_offsets,
+    validate_offsets,
+    validate_slug_not_reserved,
+)
+from .practice import (
+    PRACTICE_NOTE_MAX_LENGTH,
+    PRACTICE_REPORT_OPEN_DAYS,
+    Obstacle,
+    Practice,
+    PracticeReport,
+    new_practice_report_token,
+)
+from .registrations import (
+    ACTIVE_STATUSES,
+    Attendance,
+    Registration,
+    RegistrationQuerySet,
+    RegistrationStatus,
+)
+from .reminders import (
+    FOLLOW_UP,
+    PRACTICE_FOLLOW_UP,
+    PRACTICE_FOLLOW_UP_KINDS,
+    Reminder,
+    ReminderPolicy,
+    ReminderState,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "FOLLOW_UP",
+    "OFFSET_PATTERN",
+    "PRACTICE_FOLLOW_UP",
+    "PRACTICE_FOLLOW_UP_KINDS",
+    "PRACTICE_NOTE_MAX_LENGTH",
+    "PRACTICE_REPORT_OPEN_DAYS",
+    "RESERVED_SLUGS",
+    "Attendance",
+    "Format",
+    "Kind",
+    "Model",
+    "Obstacle",
+    "Practice",
+    "PracticeReport",
+    "Registration",
+    "RegistrationQuerySet",
+    "RegistrationStatus",
+    "Reminder",
+    "ReminderPolicy",
+    "ReminderState",
+    "SeatsState",
+    "Series",
+    "Session",
+    "Status",
+    "Training",
+    "TrainingQuerySet",
+    "new_practice_report_token",
+    "parse_offsets",
+    "validate_offsets",
+    "validate_slug_not_reserved",
+]
