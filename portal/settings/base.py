@@ -23,7 +23,10 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # The public address, used in emails, feeds and calendar links.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The short name (page titles, the header, email subjects) and the portal's name in running text
+# (allauth's emails: "Thank you for using NMT Community of Practice Portal!").
 SITE_NAME = "NMT Community of Practice"
+PORTAL_NAME = "NMT Community of Practice Portal"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
