@@ -208,7 +208,12 @@ STORAGES = {
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp://user:pass@mail:1025 ; the embedded default prints emails to the console.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # To, Subject and the text part of each email, links whole (portal/mail.py), rather than
+    # the MIME source, which EMAIL_CONSOLE_RAW=true brings back.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "portal.mail.ConsoleEmailBackend"
 vars().update(EMAIL_CONFIG)
+EMAIL_CONSOLE_RAW = env.bool("EMAIL_CONSOLE_RAW", default=False)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="NMT Community of Practice <noreply@example.org>"
 )
