@@ -128,6 +128,12 @@ ACCOUNT_USER_DISPLAY = "members.adapters.user_display"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraForm"
 # allauth's rate limits stay on, with their defaults. They count in the default cache (below),
 # which every process shares, so they really count. See docs/decisions.md.
+# The per-address limits count the client's address. Behind N proxies that each append to
+# X-Forwarded-For (nginx's $proxy_add_x_forwarded_for), that is the Nth entry from the right;
+# with 0 (the embedded default: nobody in front) the header is ignored and REMOTE_ADDR counts.
+# Trusting more proxies than there are lets a client choose its own address. (allauth's setting:
+# allauth/app_settings.py, TRUSTED_PROXY_COUNT; ALLAUTH_TRUSTED_CLIENT_IP_HEADER is left unset.)
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NMT Community of Practice"
 # Production sets this: staff must set up two-factor sign-in before using the admin.
