@@ -314,6 +314,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": FORMATTERS,
+    "filters": {
+        "client_error_without_traceback": {"()": "portal.logs.ClientErrorWithoutTraceback"}
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -322,6 +325,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # A 403 (or 400) is one warning line, not a traceback: on the logger, so every handler and
+    # the log collector see the same record.
+    "loggers": {"django.request": {"filters": ["client_error_without_traceback"]}},
 }
 
 # --- Uploads ----------------------------------------------------------------------------------
