@@ -26,7 +26,7 @@ migrate: install ## Apply database migrations
 seed: migrate ## Load the demo data (idempotent)
 	@$(VENV_PY) manage.py seed_demo
 
-run: seed ## Serve the portal with demo data on http://127.0.0.1:8000
+run: seed ## Serve the portal with demo data on http://127.0.0.1:8000 (another port: make run PORT=8001)
 	@echo ""
 	@echo "  NMT Community of Practice Portal: http://$(HOST):$(PORT)/"
 	@echo "  Database: $${DATABASE_URL:-SQLite file db.sqlite3 (embedded default)}"

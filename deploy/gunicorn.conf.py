@@ -23,10 +23,18 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = max_requests // 10
 # The workers' heartbeat files in memory: a container's disk layer can stall them.
 worker_tmp_dir = "/dev/shm"  # noqa: S108 - tmpfs in every container, gunicorn's advice.
-# The TLS proxy in front sets X-Forwarded-For/-Proto. gunicorn listens only on the private
-# network (docker-compose.yml publishes it on 127.0.0.1), so every peer is a proxy. Narrow it to
-# the proxy's address when the port is reachable from elsewhere.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+# Only the TLS proxy in front may say that a request came over HTTPS (X-Forwarded-Proto sets
+# wsgi.url_scheme): its addresses or networks, comma-separated; from any other peer gunicorn
+# ignores the header. 127.0.0.1 for a proxy on the same host. docker-compose.yml sets the networks
+# docker gives a compose stack, since the host's nginx reaches the container from its gateway.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No request sets SCRIPT_NAME or PATH_INFO, not even the proxy's (gunicorn's default lets it):
+# the portal is served at the root, and a forged prefix would be in every link Django builds,
+# cached pages included.
+forwarder_headers = ""
+# Header names with an underscore (SCRIPT_NAME, X_Forwarded_For) are dropped, never mapped onto
+# the dashed ones. gunicorn's default, written down because the two settings above rely on it.
+header_map = "drop"
 # No control socket: nothing in a container uses it, and the user's home is not the place.
 control_socket_disable = True
 

@@ -1,30 +1,59 @@
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.urls import reverse
 
 from portal import notifications
 
 
+@dataclass(frozen=True)
+class PortalSite:
+    """What allauth's email templates call ``current_site``. Without django.contrib.sites,
+    allauth would name the site after the request's Host header, or not at all."""
+
+    name: str
+    domain: str
+
+
+def portal_site() -> PortalSite:
+    return PortalSite(name=settings.PORTAL_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
+def public_url(url: str) -> str:
+    """``url`` on the public address: SITE_URL with the link's path, query and fragment. allauth
+    builds links from the request, whose Host header the visitor chooses."""
+    _scheme, _host, path, query, fragment = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(("", "", path, query, fragment))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's emails (verification, password reset, …) go through the portal's outbox like
-    every other email, and their links use SITE_URL, the public address."""
+    every other email, name the portal, and their links use SITE_URL, the public address."""
 
     def send_mail(self, template_prefix, email, context):
+        # What allauth's own send_mail passes, with the portal as the site; then every link
+        # (activate_url, password_reset_url, signup_url, …) moved onto SITE_URL.
+        context = {
+            "request": allauth_context.request,
+            "email": email,
+            **context,
+            "current_site": portal_site(),
+        }
+        for name, value in context.items():
+            if name.endswith("_url") and isinstance(value, str):
+                context[name] = public_url(value)
         message = self.render_mail(template_prefix, email, context)
         message.kind = template_prefix.rsplit("/", 1)[-1]
         notifications.queue(message)
 
     def get_email_confirmation_url(self, request, emailconfirmation):
-        url = super().get_email_confirmation_url(request, emailconfirmation)
-        return self._public(url)
+        return public_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
 
     def get_reset_password_from_key_url(self, key):
-        return self._public(super().get_reset_password_from_key_url(key))
-
-    @staticmethod
-    def _public(url: str) -> str:
-        if url.startswith("/"):
-            return settings.SITE_URL + url
-        return url
+        return public_url(super().get_reset_password_from_key_url(key))
 
 
 def user_display(user) -> str:

@@ -6,6 +6,8 @@ and the worker's lines look alike. Imports nothing from Django: gunicorn reads i
 collector; ``plain`` is for reading in a terminal.
 """
 
+import logging
+
 ISO_TIME = "%Y-%m-%dT%H:%M:%S%z"  # with the UTC offset
 
 FORMATTERS = {
@@ -17,3 +19,15 @@ FORMATTERS = {
         "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
     },
 }
+
+
+class ClientErrorWithoutTraceback(logging.Filter):
+    """One line for a refused request. Django logs a PermissionDenied (403) or a BadRequest (400)
+    on ``django.request`` with the exception's traceback, though nothing went wrong on our side;
+    a 5xx keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if 400 <= getattr(record, "status_code", 0) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -23,7 +23,10 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # The public address, used in emails, feeds and calendar links.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The short name (page titles, the header, email subjects) and the portal's name in running text
+# (allauth's emails: "Thank you for using NMT Community of Practice Portal!").
 SITE_NAME = "NMT Community of Practice"
+PORTAL_NAME = "NMT Community of Practice Portal"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -126,6 +129,12 @@ ACCOUNT_USER_DISPLAY = "members.adapters.user_display"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraForm"
 # allauth's rate limits stay on, with their defaults. They count in the default cache (below),
 # which every process shares, so they really count. See docs/decisions.md.
+# The per-address limits count the client's address. Behind N proxies that each append to
+# X-Forwarded-For (nginx's $proxy_add_x_forwarded_for), that is the Nth entry from the right;
+# with 0 (the embedded default: nobody in front) the header is ignored and REMOTE_ADDR counts.
+# Trusting more proxies than there are lets a client choose its own address. (allauth's setting:
+# allauth/app_settings.py, TRUSTED_PROXY_COUNT; ALLAUTH_TRUSTED_CLIENT_IP_HEADER is left unset.)
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NMT Community of Practice"
 # Production sets this: staff must set up two-factor sign-in before using the admin.
@@ -206,7 +215,12 @@ STORAGES = {
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp://user:pass@mail:1025 ; the embedded default prints emails to the console.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # To, Subject and the text part of each email, links whole (portal/mail.py), rather than
+    # the MIME source, which EMAIL_CONSOLE_RAW=true brings back.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "portal.mail.ConsoleEmailBackend"
 vars().update(EMAIL_CONFIG)
+EMAIL_CONSOLE_RAW = env.bool("EMAIL_CONSOLE_RAW", default=False)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="NMT Community of Practice <noreply@example.org>"
 )
@@ -301,6 +315,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": FORMATTERS,
+    "filters": {
+        "client_error_without_traceback": {"()": "portal.logs.ClientErrorWithoutTraceback"}
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -309,6 +326,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # A 403 (or 400) is one warning line, not a traceback: on the logger, so every handler and
+    # the log collector see the same record.
+    "loggers": {"django.request": {"filters": ["client_error_without_traceback"]}},
 }
 
 # --- Uploads ----------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ SESSION_COOKIE_NAME = "__Host-sessionid" if USE_HTTPS else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if USE_HTTPS else "csrftoken"
 
 # --- Accounts ---------------------------------------------------------------------------------
+# Production runs behind the README's one TLS proxy, so every request comes from its address:
+# allauth's sign-in limits count the address it appends to X-Forwarded-For instead.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=1)
 # Staff (curators and admins) must sign in with two factors.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
 
