@@ -23,6 +23,7 @@ from members.models import (
     NmtStatus,
     Person,
     SiteMilestone,
+    active_membership,
 )
 from members.selectors import agency_figures, stage_counts
 from portal.charts import bar_chart
@@ -61,9 +62,7 @@ def community_figures(*, now: dt.datetime | None = None) -> dict:
         .annotate(n=Count("pk"))
         .values_list("county", "n")
     )
-    stages = stage_counts(
-        Credential.objects.filter(person__memberships__state=MembershipState.ACTIVE)
-    )
+    stages = stage_counts(Credential.objects.filter(active_membership("person__memberships")))
     held = Training.objects.filter(
         status=Status.PUBLISHED, ends_at__gte=year_start, ends_at__lt=now
     ).aggregate(
@@ -197,7 +196,7 @@ def agency_dashboard(*, agency: Agency, now: dt.datetime | None = None) -> dict:
     done_count = sum(1 for milestone in milestones if milestone.done_on)
 
     trainers = list(
-        Person.objects.filter(memberships__agency=agency, memberships__state=MembershipState.ACTIVE)
+        Person.objects.filter(active_membership("memberships"), memberships__agency=agency)
         .filter(
             Exists(
                 Credential.objects.filter(

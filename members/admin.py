@@ -25,10 +25,10 @@ from .models import (
     DigestSubscription,
     Invitation,
     Membership,
-    MembershipState,
     Person,
     SiteMilestone,
     User,
+    active_membership,
     levels_from,
 )
 
@@ -90,10 +90,8 @@ def _stage_count(level: str):
     return Count(
         "memberships__person__credentials__person",
         distinct=True,
-        filter=Q(
-            memberships__state=MembershipState.ACTIVE,
-            memberships__person__credentials__level__in=levels,
-        ),
+        filter=active_membership("memberships")
+        & Q(memberships__person__credentials__level__in=levels),
     )
 
 
@@ -122,7 +120,7 @@ class AgencyAdmin(ImportExportModelAdmin):
                 staff_count=Count(
                     "memberships",
                     distinct=True,
-                    filter=Q(memberships__state=MembershipState.ACTIVE),
+                    filter=active_membership("memberships"),
                 ),
                 concepts_count=_stage_count("concepts"),
                 phase_1_count=_stage_count("phase_1"),

@@ -194,6 +194,13 @@ class MembershipState(models.TextChoices):
     REQUESTED = "requested", _("Requested to join")
 
 
+def active_membership(path: str) -> Q:
+    """An active membership across a relation (``"memberships"``, ``"person__memberships"``):
+    the one spelling, next to ``Membership.objects.active()`` for queries on memberships.
+    Filter it in the same ``filter()`` call as the other conditions on that membership."""
+    return Q(**{f"{path}__state": MembershipState.ACTIVE})
+
+
 class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(state=MembershipState.ACTIVE)

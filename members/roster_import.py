@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from .models import Agency, Membership, MembershipState
+from .models import Agency, Membership
 
 REQUIRED_COLUMNS = ("email", "first_name", "last_name", "job_title")
 
@@ -105,9 +105,9 @@ def parse_roster(*, agency: Agency, content: bytes) -> ImportPreview:
     index = {name: columns.index(name) for name in REQUIRED_COLUMNS}
     members = {
         email.lower()
-        for email in Membership.objects.filter(
-            agency=agency, state=MembershipState.ACTIVE
-        ).values_list("person__user__email", flat=True)
+        for email in Membership.objects.active()
+        .filter(agency=agency)
+        .values_list("person__user__email", flat=True)
     }
     seen: dict[str, int] = {}
     for number, record in enumerate(records, start=2):

@@ -15,6 +15,7 @@ from .models import (
     Person,
     Role,
     User,
+    active_membership,
     levels_from,
 )
 
@@ -43,8 +44,7 @@ def agency_figures(*, agency: Agency) -> dict[str, int]:
     Phase II / Train-the-Trainer or Mentor. One query.
     """
     credentials = Credential.objects.filter(
-        person__memberships__agency=agency,
-        person__memberships__state=MembershipState.ACTIVE,
+        active_membership("person__memberships"), person__memberships__agency=agency
     )
     figures = stage_counts(credentials, verified=Count("pk", filter=Q(verified=True)))
     figures["trainers"] = figures["phase_2"]
@@ -63,24 +63,23 @@ def coordinated_agency(*, user: User, slug: str) -> Agency:
     for them (pretix answers 404 "to prevent information leakage")."""
     return get_object_or_404(
         Agency.objects.filter(
+            active_membership("memberships"),
             memberships__person__user=user,
             memberships__role=Role.COORDINATOR,
-            memberships__state=MembershipState.ACTIVE,
         ),
         slug=slug,
     )
 
 
 def is_member(*, user: User, slug: str) -> bool:
-    return Membership.objects.filter(
-        person__user=user, agency__slug=slug, state=MembershipState.ACTIVE
-    ).exists()
+    return Membership.objects.active().filter(person__user=user, agency__slug=slug).exists()
 
 
 def roster(*, agency: Agency, data=None) -> RosterFilter:
     """Active members with their people, accounts and credentials (three queries)."""
     queryset = (
-        Membership.objects.filter(agency=agency, state=MembershipState.ACTIVE)
+        Membership.objects.active()
+        .filter(agency=agency)
         .select_related("person__user")
         .prefetch_related(
             Prefetch("person__credentials", queryset=Credential.objects.order_by("level", "model"))

@@ -14,9 +14,9 @@ from members.models import (
     Credential,
     CredentialLevel,
     Membership,
-    MembershipState,
     Person,
     Role,
+    active_membership,
 )
 
 from .filters import AgencyRegistrationFilter, HostedTrainingFilter, TrainingFilter
@@ -127,7 +127,8 @@ def viewer_state(*, user, training: Training, now: dt.datetime | None = None) ->
     person = Person.objects.filter(user=user).first()
     memberships = (
         list(
-            Membership.objects.filter(person=person, state=MembershipState.ACTIVE)
+            Membership.objects.active()
+            .filter(person=person)
             .select_related("agency")
             .order_by("agency__name")
         )
@@ -205,7 +206,8 @@ def agency_registrations(*, agency: Agency, data=None) -> AgencyRegistrationFilt
 def batch_candidates(*, agency: Agency, training: Training) -> list[dict]:
     """The agency's active staff for the batch form, each with why they can't be picked."""
     memberships = list(
-        Membership.objects.filter(agency=agency, state=MembershipState.ACTIVE)
+        Membership.objects.active()
+        .filter(agency=agency)
         .select_related("person__user")
         .prefetch_related("person__credentials")
         .order_by("person__display_name", "pk")
@@ -421,8 +423,8 @@ def agency_trainers(*, agency: Agency) -> list[Person]:
     levels = [CredentialLevel.PHASE_2, CredentialLevel.MENTOR]
     return list(
         Person.objects.filter(
+            active_membership("memberships"),
             memberships__agency=agency,
-            memberships__state=MembershipState.ACTIVE,
             credentials__level__in=levels,
         )
         .distinct()

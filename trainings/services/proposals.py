@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members import selectors as member_selectors
-from members.models import Agency, Credential, CredentialLevel, MembershipState, Person, User
+from members.models import Agency, Credential, CredentialLevel, Person, User
 from portal import notifications
 
 from .. import emails
@@ -27,7 +27,7 @@ def is_agency_trainer(*, person: Person, agency: Agency, model: str) -> bool:
     """An active member of ``agency`` holding Phase II / Train-the-Trainer or Mentor in
     ``model``."""
     return (
-        person.memberships.filter(agency=agency, state=MembershipState.ACTIVE).exists()
+        person.memberships.active().filter(agency=agency).exists()
         and Credential.objects.filter(person=person, level__in=TRAINER_LEVELS, model=model).exists()
     )
 

@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from members.models import Agency, Membership, MembershipState
+from members.models import Agency, Membership
 from resources.models import Resource, ResourceStatus, Visibility
 from trainings import selectors, services
 from trainings.models import (
@@ -97,8 +97,8 @@ def _fill_meetings(meetings: list[Training], host: Agency) -> None:
     now = timezone.now()
     # NMT practitioners from the host and the agencies nearby, as the demo rosters have them.
     pool = list(
-        Membership.objects.filter(
-            state=MembershipState.ACTIVE,
+        Membership.objects.active()
+        .filter(
             agency__practises_nmt=True,
             agency__county__in=["santa_clara", "san_mateo", "santa_cruz", "alameda"],
             person__user__email__endswith=".example.org",

@@ -750,9 +750,8 @@ class Command(BaseCommand):
         # Roster members who can take seats, with their agency and credentials.
         pool = [
             (m.person, m.agency, {(c.level, c.model) for c in m.person.credentials.all()})
-            for m in Membership.objects.filter(
-                state=MembershipState.ACTIVE, person__user__email__endswith=".example.org"
-            )
+            for m in Membership.objects.active()
+            .filter(person__user__email__endswith=".example.org")
             .exclude(person__user__email__in=[email for email, *_rest in DEMO_USERS])
             .select_related("person", "agency")
             .prefetch_related("person__credentials")
