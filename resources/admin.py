@@ -43,14 +43,8 @@ class ModerationFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(Audience)
-class AudienceAdmin(admin.ModelAdmin):
+@admin.register(Topic, Audience)
+class VocabularyAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -60,34 +60,34 @@ DEFAULT_AUDIENCES = [
 ]
 
 
-class Topic(models.Model):
-    """A curated topic of the library (sensory regulation, supervision, …)."""
+class Vocabulary(models.Model):
+    """A curated term of the library's browsing vocabulary: a name and its slug in the URLs."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(Vocabulary):
+    """A curated topic of the library (sensory regulation, supervision, …)."""
+
+    class Meta(Vocabulary.Meta):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
 
-    def __str__(self) -> str:
-        return self.name
 
-
-class Audience(models.Model):
+class Audience(Vocabulary):
     """Who a resource is for: clinicians, educators, caregivers, coordinators, leaders."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-
-    class Meta:
-        ordering = ["name"]
+    class Meta(Vocabulary.Meta):
         verbose_name = _("audience")
         verbose_name_plural = _("audiences")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 # The full-text document is the title weighted above the summary, the summary above the body.

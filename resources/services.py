@@ -2,13 +2,13 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from members import selectors as member_selectors
 from members.models import Agency, Person, User
 from portal import notifications
 from portal.exceptions import ApplicationError
+from portal.slugs import unique_slug
 
 from . import emails, uploads
 from .models import Resource, ResourceStatus
@@ -16,14 +16,6 @@ from .models import Resource, ResourceStatus
 
 class ResourceError(ApplicationError):
     pass
-
-
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:180] or "resource"
-    slug, n = base, 2
-    while Resource.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _check_file(resource: Resource, upload) -> None:
@@ -51,7 +43,7 @@ def resource_propose(
         raise ResourceError(_("Attach a file or give a link (one of the two)."))
     resource = Resource(
         title=title.strip(),
-        slug=_unique_slug(title),
+        slug=unique_slug(Resource, title, fallback="resource"),
         summary=summary.strip(),
         body=body,
         kind=kind,
@@ -88,7 +80,7 @@ def resource_save(*, resource: Resource, upload=None) -> Resource:
     if upload is not None:
         _check_file(resource, upload)
     if not resource.slug:
-        resource.slug = _unique_slug(resource.title)
+        resource.slug = unique_slug(Resource, resource.title, fallback="resource")
     if resource.status == ResourceStatus.PUBLISHED and resource.published_at is None:
         resource.published_at = timezone.now()
     resource.save()

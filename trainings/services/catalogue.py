@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from members import selectors as member_selectors
-from portal import notifications
+from portal import notifications, slugs
 from portal.exceptions import ApplicationError
 
 from .. import emails
@@ -225,10 +224,4 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
 
 
 def unique_slug(title: str) -> str:
-    base = slugify(title)[:180] or "training"
-    if base in RESERVED_SLUGS:
-        base = f"{base}-training"
-    slug, n = base, 2
-    while Training.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
+    return slugs.unique_slug(Training, title, fallback="training", reserved=RESERVED_SLUGS)
