@@ -3,10 +3,20 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from . import selectors
+
+
+def _coordinated_agency(request, slug: str):
+    try:
+        return selectors.coordinated_agency(user=request.user, slug=slug)
+    except Http404:
+        if selectors.is_member(user=request.user, slug=slug):
+            raise PermissionDenied("Only the agency's coordinators can manage it.") from None
+        raise
 
 
 def coordinator_required(view):
@@ -19,12 +29,22 @@ def coordinator_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, slug, *args, **kwargs):
-        try:
-            agency = selectors.coordinated_agency(user=request.user, slug=slug)
-        except Http404:
-            if selectors.is_member(user=request.user, slug=slug):
-                raise PermissionDenied("Only the agency's coordinators can manage it.") from None
-            raise
-        return view(request, agency, *args, **kwargs)
+        return view(request, _coordinated_agency(request, slug), *args, **kwargs)
 
     return wrapper
+
+
+class CoordinatorRequiredMixin(LoginRequiredMixin):
+    """``coordinator_required`` for class-based views: sets ``self.agency`` from the URL's slug,
+    with the same answers (sign in, 403 for the agency's other staff, 404 for everyone else)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.agency = _coordinated_agency(request, kwargs["slug"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(agency=self.agency, **kwargs)

@@ -22,7 +22,9 @@ urlpatterns = [
         manage.manage_weekly_digest,
         name="manage_weekly_digest",
     ),
-    path("agencies/<slug:slug>/manage/staff/", manage.manage_staff, name="manage_staff"),
+    path(
+        "agencies/<slug:slug>/manage/staff/", manage.StaffRosterView.as_view(), name="manage_staff"
+    ),
     path(
         "agencies/<slug:slug>/manage/staff/export.csv",
         manage.manage_staff_export,

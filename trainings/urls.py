@@ -51,7 +51,11 @@ urlpatterns = [
         hosted.agency_propose_training,
         name="agency_propose_training",
     ),
-    path("agencies/<slug:slug>/manage/hosted/", hosted.agency_hosted, name="agency_hosted"),
+    path(
+        "agencies/<slug:slug>/manage/hosted/",
+        hosted.HostedTrainingsView.as_view(),
+        name="agency_hosted",
+    ),
     path(
         "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/roster/",
         hosted.agency_hosted_roster,

@@ -6,7 +6,6 @@ import csv
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import ApplicationError
+from portal.listing import FilteredListView
 from portal.spreadsheets import safe_row
 
 from .. import selectors, services
@@ -29,7 +29,7 @@ from ..forms import (
     WeeklyDigestForm,
 )
 from ..models import CredentialSource, MembershipState, SiteMilestone
-from ..permissions import coordinator_required
+from ..permissions import CoordinatorRequiredMixin, coordinator_required
 from ..roster_import import parse_roster
 
 IMPORT_SESSION_KEY = "roster_import:{agency_id}"
@@ -93,27 +93,21 @@ def manage_profile(request, agency):
     )
 
 
-@coordinator_required
-def manage_staff(request, agency):
-    roster = selectors.roster(agency=agency, data=request.GET)
-    invalid = roster.is_bound and not roster.is_valid()
-    paginator = Paginator(roster.queryset.none() if invalid else roster.qs, ROSTER_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "members/manage/staff.html",
-        {
-            "agency": agency,
-            "filter": roster,
-            "members": page.object_list,
-            "page_obj": page,
-            "paginator": paginator,
-            "is_paginated": page.has_other_pages(),
-            "invitations": selectors.open_invitations(agency=agency),
-            "credential_form": CredentialForm(),
-        },
-        status=400 if invalid else 200,
-    )
+class StaffRosterView(CoordinatorRequiredMixin, FilteredListView):
+    http_method_names = ["get", "head", "options"]
+    template_name = "members/manage/staff.html"
+    context_object_name = "members"
+    paginate_by = ROSTER_PAGE_SIZE
+
+    def get_filterset(self):
+        return selectors.roster(agency=self.agency, data=self.request.GET)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            invitations=selectors.open_invitations(agency=self.agency),
+            credential_form=CredentialForm(),
+            **kwargs,
+        )
 
 
 @coordinator_required

@@ -120,7 +120,7 @@ MATRIX: dict[str, dict[str, dict]] = {
     "members:manage_milestone": {"GET": everyone(405), "POST": manage(302)},
     # A blank on/off form changes nothing: a message on the overview.
     "members:manage_weekly_digest": {"GET": everyone(405), "POST": manage(302)},
-    "members:manage_staff": {"GET": manage(200), "POST": manage(200)},
+    "members:manage_staff": {"GET": manage(200), "POST": everyone(405)},
     "members:manage_staff_export": {"GET": manage(200), "POST": manage(200)},
     "members:manage_invite": {"GET": manage(200), "POST": manage(400)},
     "members:manage_import": {"GET": manage(200), "POST": manage(400)},

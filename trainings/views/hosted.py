@@ -6,7 +6,6 @@ through that agency: another agency's training answers 404.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from members.permissions import coordinator_required
+from members.permissions import CoordinatorRequiredMixin, coordinator_required
+from portal.listing import FilteredListView
 
 from .. import selectors, services
 from ..models import Attendance
@@ -53,26 +53,14 @@ def agency_propose_training(request, agency):
     )
 
 
-@require_safe
-@coordinator_required
-def agency_hosted(request, agency):
-    filterset = selectors.hosted_trainings(agency=agency, data=request.GET)
-    invalid = filterset.is_bound and not filterset.is_valid()
-    paginator = Paginator(filterset.queryset.none() if invalid else filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "trainings/manage/hosted.html",
-        {
-            "agency": agency,
-            "filter": filterset,
-            "trainings": page.object_list,
-            "page_obj": page,
-            "paginator": paginator,
-            "is_paginated": page.has_other_pages(),
-        },
-        status=400 if invalid else 200,
-    )
+class HostedTrainingsView(CoordinatorRequiredMixin, FilteredListView):
+    http_method_names = ["get", "head", "options"]
+    template_name = "trainings/manage/hosted.html"
+    context_object_name = "trainings"
+    paginate_by = PAGE_SIZE
+
+    def get_filterset(self):
+        return selectors.hosted_trainings(agency=self.agency, data=self.request.GET)
 
 
 @coordinator_required
