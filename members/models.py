@@ -153,6 +153,10 @@ class Agency(models.Model):
         ]
 
 
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Person(models.Model):
     """The portal's view of a person who trains; one per user."""
 
@@ -167,10 +171,15 @@ class Person(models.Model):
         blank=True,
         help_text=_("For example clinician, teacher, case manager, supervisor."),
     )
-    # The secret part of the personal calendar feed's address (/me/calendar/<token>.ics). Made on
-    # first use and replaced on request by ``members.feeds``; null until then.
+    # The secret part of the personal calendar feed's address (/me/calendar/<token>.ics), the
+    # feed's only protection: calendar apps fetch it without signing in. Made with the person;
+    # replaced on request (``services.calendar_token_regenerate``), the old address then 404s.
     calendar_token = models.CharField(
-        _("calendar feed token"), max_length=64, unique=True, null=True, blank=True, editable=False
+        _("calendar feed token"),
+        max_length=64,
+        unique=True,
+        default=new_calendar_token,
+        editable=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

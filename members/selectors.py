@@ -1,7 +1,9 @@
 """Reads for the members pages: each returns what its page needs, in a fixed number of queries."""
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from .filters import AgencyFilter, RosterFilter
 from .models import (
@@ -212,4 +214,11 @@ def coordinator_emails(*, agency_id: int) -> list[str]:
         .filter(agency_id=agency_id)
         .order_by("person__user__email")
         .values_list("person__user__email", flat=True)
+    )
+
+
+def calendar_feed_url(*, person: Person) -> str:
+    """The address of the person's own calendar feed (secret: shown only to them)."""
+    return settings.SITE_URL + reverse(
+        "trainings:my_calendar", kwargs={"token": person.calendar_token}
     )

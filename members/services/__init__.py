@@ -32,7 +32,13 @@ from .memberships import (
     membership_set_role,
 )
 from .milestones import milestone_set
-from .people import account_delete_check, account_erase, person_for_user, person_update
+from .people import (
+    account_delete_check,
+    account_erase,
+    calendar_token_regenerate,
+    person_for_user,
+    person_update,
+)
 from .roster import roster_import
 
 __all__ = [
@@ -44,6 +50,7 @@ __all__ = [
     "account_erase",
     "agency_save",
     "agency_update",
+    "calendar_token_regenerate",
     "credential_record",
     "credential_verify",
     "digest_confirm",

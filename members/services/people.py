@@ -9,6 +9,7 @@ from ..models import (
     Invitation,
     Person,
     User,
+    new_calendar_token,
 )
 from .agencies import _coordinator_count, _lock_agency
 from .errors import MembershipError
@@ -35,6 +36,13 @@ def person_update(
     person.discipline = discipline.strip()
     person.save(update_fields=["display_name", "job_title", "discipline"])
     return person
+
+
+def calendar_token_regenerate(*, person: Person) -> str:
+    """Replace the calendar feed's token: the old feed address stops working at once."""
+    person.calendar_token = new_calendar_token()
+    person.save(update_fields=["calendar_token"])
+    return person.calendar_token
 
 
 def account_delete_check(*, user: User) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from portal.exceptions import ApplicationError
 
-from .. import feeds, selectors, services
+from .. import selectors, services
 from ..forms import PersonForm
 from ..models import Membership, MembershipState
 
@@ -45,7 +45,7 @@ def me(request):
             "form": form,
             "memberships": selectors.my_memberships(person=person),
             "credentials": selectors.my_credentials(person=person),
-            "calendar_feed_url": feeds.calendar_feed_url(person=person),
+            "calendar_feed_url": selectors.calendar_feed_url(person=person),
         },
         status=400 if form.errors else 200,
     )
@@ -56,7 +56,7 @@ def me(request):
 def me_calendar_regenerate(request):
     """A new secret address for my calendar feed; the old one stops working."""
     person = services.person_for_user(user=request.user)
-    feeds.calendar_token_regenerate(person=person)
+    services.calendar_token_regenerate(person=person)
     messages.success(
         request,
         _(

@@ -4,7 +4,7 @@ import icalendar
 import pytest
 from django.urls import reverse
 
-from members import feeds
+from members import services
 from members.models import Person
 from tests.factories import TrainingFactory, UserFactory, pacific
 from trainings.models import Status
@@ -22,9 +22,7 @@ def _register(training, person):
 
 
 def _feed_url(person) -> str:
-    return reverse(
-        "trainings:my_calendar", kwargs={"token": feeds.calendar_token_ensure(person=person)}
-    )
+    return reverse("trainings:my_calendar", kwargs={"token": person.calendar_token})
 
 
 def _events(response) -> list:
@@ -91,21 +89,29 @@ def test_an_unknown_or_guessed_token_answers_404(client):
     ada = _person("ada@example.org")
     bob = _person("bob@example.org", "Bob")
     _register(TrainingFactory(), ada)
-    token = feeds.calendar_token_ensure(person=ada)
+    token = ada.calendar_token
 
     assert len(token) >= 40
-    assert feeds.calendar_token_ensure(person=bob) != token
+    assert bob.calendar_token != token
     for guess in (token[:-1], token.upper(), token + "x", "1", "ada", str(ada.pk)):
         url = reverse("trainings:my_calendar", kwargs={"token": guess})
         assert client.get(url).status_code == 404, guess
 
 
-def test_a_person_without_a_token_has_no_feed_until_one_is_made(client):
+def test_showing_my_page_writes_nothing_and_regenerating_retires_the_old_address(client):
     ada = _person("ada@example.org")
-    assert ada.calendar_token is None
-    assert client.get("/me/calendar/None.ics").status_code == 404
-    token = feeds.calendar_token_ensure(person=ada)
-    assert feeds.calendar_token_ensure(person=Person.objects.get(pk=ada.pk)) == token
+    token = ada.calendar_token
+    client.force_login(ada.user)
+
+    response = client.get(reverse("members:me"))
+
+    assert response.context["calendar_feed_url"].endswith(f"/me/calendar/{token}.ics")
+    ada.refresh_from_db()
+    assert ada.calendar_token == token
+    new = services.calendar_token_regenerate(person=ada)
+    assert new != token
+    assert client.get(_feed_url(ada)).status_code == 200
+    assert client.get(f"/me/calendar/{token}.ics").status_code == 404
 
 
 def test_my_page_shows_the_private_feed_address(client):
