@@ -32,6 +32,7 @@ from members.models import Agency, AgencyKind, County, NmtStatus, Role
 from resources import services as resource_services
 from resources.models import Resource, ResourceKind, Topic, Visibility
 from tests.factories import AgencyFactory, MembershipFactory, PersonFactory, UserFactory
+from tests.processes import manage, run_python
 from tests.resources.factories import PDF_BYTES, image_bytes, pdf_upload
 
 ROOT = Path(settings.BASE_DIR)
@@ -65,31 +66,6 @@ def production_env(**overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
-
-
-def run_python(code: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    # S603: this interpreter, with code written in this module.
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - as above, with the project's manage.py.
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def load_healthcheck():

@@ -28,13 +28,17 @@ def test_imports_run_one_way():
     assert "0 broken" in result.stdout
 
 
-def test_the_kernel_importing_a_domain_app_breaks_the_contract(tmp_path):
+def lint_imports_with(tmp_path: Path, module: str, code: str) -> subprocess.CompletedProcess:
+    """lint-imports on a copy of the project with one more module."""
     for app in APPS:
         shutil.copytree(ROOT / app, tmp_path / app, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    (tmp_path / "portal" / "layer_probe.py").write_text("from trainings import models\n")
+    (tmp_path / module).write_text(code)
+    return lint_imports(tmp_path)
 
-    result = lint_imports(tmp_path)
+
+def test_the_kernel_importing_a_domain_app_breaks_the_contract(tmp_path):
+    result = lint_imports_with(tmp_path, "portal/layer_probe.py", "from trainings import models\n")
 
     assert result.returncode != 0
     assert "portal is not allowed to import trainings" in result.stdout
@@ -42,12 +46,9 @@ def test_the_kernel_importing_a_domain_app_breaks_the_contract(tmp_path):
 
 
 def test_a_domain_app_importing_the_top_layer_breaks_the_contract(tmp_path):
-    for app in APPS:
-        shutil.copytree(ROOT / app, tmp_path / app, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    (tmp_path / "members" / "layer_probe.py").write_text("from community import services\n")
-
-    result = lint_imports(tmp_path)
+    result = lint_imports_with(
+        tmp_path, "members/layer_probe.py", "from community import services\n"
+    )
 
     assert result.returncode != 0
     assert "members is not allowed to import community" in result.stdout

@@ -4,11 +4,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.processes import run_python
 
 ROOT = Path(settings.BASE_DIR)
 MAKE = shutil.which("make")
@@ -47,15 +48,7 @@ def embedded_site_url(**environment: str) -> str:
         DATABASE_URL="sqlite:///:memory:",
         **environment,
     )
-    result = subprocess.run(  # noqa: S603 - this interpreter, with code written here.
-        [sys.executable, "-c", PRINT_SITE_URL],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(PRINT_SITE_URL, env, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

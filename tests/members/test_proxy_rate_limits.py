@@ -4,8 +4,6 @@ X-Forwarded-For), not the proxy: production trusts one proxy (ALLAUTH_TRUSTED_PR
 The counts live in the real cache the limits use (the database cache)."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from tests.factories import UserFactory
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -42,15 +41,7 @@ def _trusted_proxy_count(settings_module: str, **environment: str) -> int:
         "from django.conf import settings\n"
         "print(getattr(settings, 'ALLAUTH_TRUSTED_PROXY_COUNT', 0))"  # allauth's default
     )
-    result = subprocess.run(  # noqa: S603 - this interpreter, with code written here.
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(code, env, timeout=60)
     assert result.returncode == 0, result.stderr
     return int(result.stdout)
 

@@ -3,8 +3,6 @@ its link whole, with the raw MIME source one setting away."""
 
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -12,6 +10,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from portal.mail import ConsoleEmailBackend
+from tests.processes import run_python
 
 ROOT = Path(settings.BASE_DIR)
 LINK = "https://portal.example.org/accounts/confirm-email/MQ:1xYmZV:FBTQZ7a1CTulWDZZk56FdAnsYRdvECjg3-4TGzFZHEk/"
@@ -87,14 +86,6 @@ def test_the_embedded_default_prints_emails_with_it():
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
     env.update(DJANGO_SETTINGS_MODULE="portal.settings.local", DATABASE_URL="sqlite:///:memory:")
     code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.EMAIL_CONSOLE_RAW)"
-    result = subprocess.run(  # noqa: S603 - this interpreter, with code written here.
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(code, env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["portal.mail.ConsoleEmailBackend", "False"]

@@ -34,6 +34,7 @@ from django.utils.crypto import get_random_string
 from members.models import User
 from resources.models import Resource, ResourceStatus
 from tests.factories import TrainingFactory, UserFactory
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -175,15 +176,7 @@ def production():
         SITE_URL="https://portal.example.org",
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://root@127.0.0.1:5432/test"),
     )
-    result = subprocess.run(  # noqa: S603 - this interpreter, with code written here
-        [sys.executable, "-c", PRINT_SETTINGS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(PRINT_SETTINGS, env, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     [values] = [json.loads(line.removeprefix("SETTINGS ")) for line in lines if "SETTINGS " in line]
