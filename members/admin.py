@@ -1,20 +1,16 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export import resources
 from import_export.admin import ImportExportModelAdmin
 
 from portal.forms import URL_FIELD_OVERRIDES
-from portal.spreadsheets import safe_row
+from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
 from . import services
 from .models import (
@@ -31,6 +27,7 @@ from .models import (
     active_membership,
     levels_from,
 )
+from .spreadsheets import AgencyResource, staff_by_stage_sheet
 
 
 @admin.register(User)
@@ -49,26 +46,6 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-
-
-class AgencyResource(resources.ModelResource):
-    """CSV/XLSX import and export of agencies, matched by slug. Saves go through the service,
-    which validates every row like the profile form does."""
-
-    class Meta:
-        model = Agency
-        import_id_fields = ["slug"]
-        fields = [
-            "slug", "name", "kind", "county", "city", "website", "description", "nmt_status",
-            "practises_nmt", "practises_nme", "practising_since", "sensory_spaces",
-            "sensory_spaces_note", "contact_email",
-        ]  # fmt: skip
-        skip_unchanged = True
-        report_skipped = True
-
-    def save_instance(self, instance, is_create, row, **kwargs):
-        # A dry run (the preview) saves inside a transaction that import-export rolls back.
-        services.agency_save(agency=instance)
 
 
 class MembershipInline(admin.TabularInline):
@@ -98,6 +75,7 @@ def _stage_count(level: str):
 @admin.register(Agency)
 class AgencyAdmin(ImportExportModelAdmin):
     resource_classes = [AgencyResource]
+    formats = ADMIN_FORMATS
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = [
         "name", "kind", "county", "nmt_status", "staff", "concepts", "phase_1", "trainers",
@@ -167,28 +145,7 @@ class AgencyAdmin(ImportExportModelAdmin):
             .annotate(mentor_count=_stage_count("mentor"))
             .order_by("name", "pk")
         )
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="staff-by-stage.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            ["agency", "county", "nmt_status", "staff", "concepts", "phase_1", "phase_2", "mentor"]
-        )
-        for agency in agencies:
-            writer.writerow(
-                safe_row(
-                    [
-                        agency.name,
-                        agency.get_county_display(),
-                        agency.get_nmt_status_display(),
-                        agency.staff_count,
-                        agency.concepts_count,
-                        agency.phase_1_count,
-                        agency.trainers_count,
-                        agency.mentor_count,
-                    ]
-                )
-            )
-        return response
+        return csv_response("staff-by-stage.csv", *staff_by_stage_sheet(agencies))
 
 
 @admin.register(Person)

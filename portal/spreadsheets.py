@@ -1,14 +1,88 @@
-"""CSV exports that are safe to open in a spreadsheet."""
+"""Spreadsheets that leave the portal, safe to open in Excel, LibreOffice and Sheets.
+
+Every CSV the portal writes goes through ``csv_response``: a UTF-8 byte-order mark (without it
+Excel on Windows reads the file as ANSI and garbles every accent), and each cell escaped by
+``safe_cell``. The admin's django-import-export resources mix in ``FormulaSafeResourceMixin``,
+which escapes every text cell of every export format (CSV, XLSX, ODS…) the same way and takes the
+escape off again on import, so exporting and importing a file changes nothing.
+"""
+
+import csv
+
+from django.http import HttpResponse
+from import_export.formats import base_formats
+from import_export.widgets import NumberWidget
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A leading apostrophe makes a spreadsheet take the rest of the cell as text.
+ESCAPE = "'"
+BOM = "\ufeff"
+
+
+def _needs_escape(text: str) -> bool:
+    # Text that already starts with the escape before a formula ("'=x") gets one more, so that
+    # ``unescape_cell`` can tell an escape we added from an apostrophe someone typed.
+    return text.startswith(FORMULA_PREFIXES) or (
+        text.startswith(ESCAPE) and _needs_escape(text[1:])
+    )
 
 
 def safe_cell(value) -> str:
     """The value as text, with a leading apostrophe if a spreadsheet would run it."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return ESCAPE + text if _needs_escape(text) else text
+
+
+def unescape_cell(text: str) -> str:
+    """The inverse of ``safe_cell`` on text: ``unescape_cell(safe_cell(x)) == str(x)``."""
+    if text.startswith(ESCAPE) and _needs_escape(text[1:]):
+        return text[1:]
+    return text
 
 
 def safe_row(values) -> list[str]:
     return [safe_cell(value) for value in values]
+
+
+def csv_response(filename: str, header, rows) -> HttpResponse:
+    """A CSV download: the byte-order mark, then ``header`` and ``rows``, every cell escaped.
+
+    ``filename`` is put in the header as given, so it must be a plain name (slugs, digits)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write(BOM)
+    writer = csv.writer(response)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row(row) for row in rows)
+    return response
+
+
+class FormulaSafeResourceMixin:
+    """For a django-import-export ``ModelResource``: text cells are escaped on export, in every
+    format (openpyxl writes a string starting with ``=`` as a live formula), and the escape is
+    taken off on import. Numbers are left alone: ``-5`` is a number, not a formula."""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str) and not isinstance(field.widget, NumberWidget):
+            return safe_cell(value)
+        return value
+
+    def before_import_row(self, row, **kwargs):
+        for key, value in row.items():
+            if isinstance(value, str):
+                row[key] = unescape_cell(value)
+        super().before_import_row(row, **kwargs)
+
+
+class CSV(base_formats.CSV):
+    """django-import-export's CSV with the byte-order mark. Its import reads ``utf-8-sig``, which
+    drops the mark again."""
+
+    def export_data(self, dataset, **kwargs):
+        return BOM + super().export_data(dataset, **kwargs)
+
+
+# The admin's import/export formats: the library's own list, with the CSV above.
+ADMIN_FORMATS = [CSV if fmt is base_formats.CSV else fmt for fmt in base_formats.DEFAULT_FORMATS]

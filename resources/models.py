@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +94,16 @@ class Audience(Vocabulary):
 # On PostgreSQL a trigger keeps ``Resource.search_vector`` up to date (migration 0003) and a GIN
 # index covers it, so searching and ranking read the stored vector, not the texts.
 SEARCH_CONFIG = "english"
+
+
+class TitleAndSummaryVector(Func):
+    """The stored vector without the body's words: the title's (weight A) and the summary's (B)
+    lexemes, with their positions. What a visitor who is not signed in searches a members-only
+    resource by, so its body never matches, ranks or excludes anything for them."""
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{a,b}'::\"char\"[])"
+    output_field = SearchVectorField()
 
 
 class ResourceQuerySet(CatalogueQuerySet):
@@ -192,6 +202,12 @@ class Resource(CatalogueModel):
                 fields=["search_vector"],
                 condition=Q(status="published"),
                 name="resource_search_vector_idx",
+            ),
+            # Anonymous searches of members-only resources (migration 0004, PostgreSQL only).
+            GinIndex(
+                TitleAndSummaryVector("search_vector"),
+                condition=Q(status="published", visibility="members"),
+                name="resource_members_head_idx",
             ),
         ]
 

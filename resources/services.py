@@ -1,5 +1,6 @@
 """Every write to the library: proposals, curation actions and file checks."""
 
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +19,13 @@ class ResourceError(ApplicationError):
     pass
 
 
-def _check_file(resource: Resource, upload) -> None:
+def _attach_file(resource: Resource, upload) -> None:
+    """Check the upload's content and attach it under a name whose extension is the detected
+    type's (an ``x.html`` that holds a PDF is stored as ``x.pdf``)."""
     resource.file_type = uploads.detect(upload)
     resource.file_size = upload.size
+    name = uploads.file_name(upload.name or "", resource.file_type, default=resource.slug or "file")
+    resource.file = File(upload, name=name)
 
 
 @transaction.atomic
@@ -54,8 +59,7 @@ def resource_propose(
         contributed_agency=agency,
     )
     if upload:
-        _check_file(resource, upload)
-        resource.file = upload
+        _attach_file(resource, upload)
     resource.save()
     resource.topics.set(topics)
     resource.audiences.set(audiences)
@@ -77,10 +81,10 @@ def resource_save(*, resource: Resource, upload=None) -> Resource:
         resource.pk is not None
         and Resource.objects.filter(pk=resource.pk, status=ResourceStatus.SUBMITTED).exists()
     )
-    if upload is not None:
-        _check_file(resource, upload)
     if not resource.slug:
         resource.slug = unique_slug(Resource, resource.title, fallback="resource")
+    if upload is not None:
+        _attach_file(resource, upload)
     if resource.status == ResourceStatus.PUBLISHED and resource.published_at is None:
         resource.published_at = timezone.now()
     resource.save()

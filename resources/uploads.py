@@ -1,7 +1,10 @@
 """Checking uploaded library files by their content, not their name."""
 
+import posixpath
+
 import filetype
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -14,6 +17,15 @@ ALLOWED = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
     "image/png": "PNG",
     "image/jpeg": "JPEG",
+}
+# The extension a file of each accepted type is stored and downloaded under.
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "image/png": "png",
+    "image/jpeg": "jpg",
 }
 
 
@@ -40,3 +52,16 @@ def detect(upload) -> str:
 
 def label(mime: str) -> str:
     return ALLOWED.get(mime, "")
+
+
+def file_name(name: str, mime: str, *, default: str = "file") -> str:
+    """``name`` with the extension of its detected type: ``x.html`` holding a PDF is ``x.pdf``.
+
+    The stem is slugified (no spaces, accents or dots a browser or a storage could trip on);
+    ``default`` stands in when nothing is left of it. A type we do not know (a file from before
+    types were recorded) keeps the name as it is."""
+    base = posixpath.basename(name.replace("\\", "/"))
+    if mime not in EXTENSIONS:
+        return base or default
+    stem = slugify(posixpath.splitext(base)[0])[:100] or default
+    return f"{stem}.{EXTENSIONS[mime]}"

@@ -13,7 +13,7 @@ from members.services import person_for_user
 from portal.exceptions import ApplicationError
 from portal.listing import FilteredListView
 
-from . import selectors, services
+from . import selectors, services, uploads
 from .forms import ShareForm
 
 # Deep pages get slow and nobody reads them: refine the search instead.
@@ -72,7 +72,8 @@ def resource_download(request, slug: str):
     response = FileResponse(
         resource.file.open("rb"),
         as_attachment=True,
-        filename=resource.file.name.rsplit("/", 1)[-1],
+        # Named after the detected type, also for files stored before names were.
+        filename=uploads.file_name(resource.file.name, resource.file_type, default=resource.slug),
         content_type=resource.file_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -77,7 +77,7 @@ def test_roster_csv_says_members_joined_on_their_local_day(client, moment):
     response = client.get(reverse("members:manage_staff_export", kwargs={"slug": agency.slug}))
 
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert [row["member_since"] for row in rows] == [moment.date().isoformat()]
+    assert [row["Member since"] for row in rows] == [moment.date().isoformat()]
 
 
 def test_calendar_marks_the_local_today_and_puts_a_late_session_on_its_local_day(client, moment):

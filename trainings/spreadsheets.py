@@ -4,23 +4,29 @@ A training is matched by slug. Its sessions travel in one column, ``sessions``: 
 ``start/end`` in ISO 8601 with the UTC offset, separated by ``;``, e.g.
 ``2026-12-03T09:00:00-08:00/2026-12-03T16:00:00-08:00``. Imported trainings keep their status
 (new ones are drafts); publishing and cancelling stay admin actions. Saves go through
-``services.training_import_save``.
+``services.training_import_save``. Text cells are escaped against formulas on export and
+unescaped on import (``portal.spreadsheets.FormulaSafeResourceMixin``).
+
+The CSVs for people (a coordinator's registrations, the curators' attendance report, the
+sign-in sheet) show labels, not codes, and Pacific dates and times; each ``*_sheet`` returns
+``(header, rows)`` for ``portal.spreadsheets.csv_response``, which escapes the cells.
 """
 
-import csv
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
 from members.models import Agency
-from portal.spreadsheets import safe_row
+from portal.spreadsheets import FormulaSafeResourceMixin
 
 from . import services
-from .models import Training
+from .models import Registration, Training
 from .selectors import training_roster
 
 
@@ -54,7 +60,7 @@ def parse_sessions(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
     return sessions
 
 
-class TrainingResource(resources.ModelResource):
+class TrainingResource(FormulaSafeResourceMixin, resources.ModelResource):
     host_agency = fields.Field(
         attribute="host_agency",
         column_name="host_agency",
@@ -93,24 +99,89 @@ class TrainingResource(resources.ModelResource):
         services.training_import_save(training=instance, sessions=instance._imported_sessions)
 
 
-def write_sign_in_sheet(training: Training, out) -> None:
-    """The printable sign-in sheet of a training (CSV): one row per confirmed person, one
-    signature column per session. Used by the admin's roster and the host agency's."""
-    writer = csv.writer(out)
-    sessions = list(training.sessions.order_by("starts_at"))
-    writer.writerow(
-        ["name", "email", "agency"]
-        + [f"{timezone.localtime(s.starts_at):%Y-%m-%d} signature" for s in sessions]
+# Date and time cells: local wall-clock time that spreadsheets read as a date; the header names
+# the zone.
+DAY = "%Y-%m-%d"
+DAY_AND_TIME = "%Y-%m-%d %H:%M"
+
+
+def _local(value: dt.datetime | None, pattern: str = DAY_AND_TIME) -> str:
+    return timezone.localtime(value).strftime(pattern) if value else ""
+
+
+def agency_registrations_sheet(
+    registrations: Iterable[Registration],
+) -> tuple[list, Iterable[list]]:
+    """A coordinator's registrations (``selectors.agency_registrations``), one row each."""
+    header = [
+        _("Training"),
+        _("First session (Pacific time)"),
+        _("Person"),
+        _("Email"),
+        _("Status"),
+        _("Registered at (Pacific time)"),
+        _("Cancelled at (Pacific time)"),
+        _("Attendance"),
+    ]
+    rows = (
+        [
+            registration.training.title,
+            _local(registration.training.starts_at),
+            registration.person.display_name if registration.person else _("(deleted account)"),
+            registration.person.user.email if registration.person else "",
+            registration.get_status_display(),
+            _local(registration.arrived_at),
+            _local(registration.cancelled_at),
+            registration.get_attendance_display() if registration.attendance else "",
+        ]
+        for registration in registrations
     )
-    for registration in training_roster(training=training).confirmed():
-        person = registration.person
-        writer.writerow(
-            safe_row(
-                [
-                    person.display_name if person else "",
-                    person.user.email if person else "",
-                    registration.agency.name if registration.agency else "",
-                ]
-                + [""] * len(sessions)
-            )
-        )
+    return header, rows
+
+
+def attendance_report_sheet(trainings: Iterable[Training]) -> tuple[list, Iterable[list]]:
+    """The curators' report (``selectors.training_attendance_report``, each row carrying its
+    ``no_show`` percentage as text)."""
+    header = [
+        _("Training"), _("Kind"), _("First session"), _("Host agency"), _("Confirmed"),
+        _("Waitlisted"), _("Cancelled"), _("Attended"), _("Absent"), _("Excused"),
+        _("Not marked"), _("No-show rate"),
+    ]  # fmt: skip
+    rows = (
+        [
+            row.title,
+            row.get_kind_display(),
+            _local(row.starts_at, DAY),
+            row.host_agency.name if row.host_agency else "",
+            row.confirmed,
+            row.waitlisted,
+            row.cancelled,
+            row.attended,
+            row.absent,
+            row.excused,
+            row.unmarked,
+            row.no_show,
+        ]
+        for row in trainings
+    )
+    return header, rows
+
+
+def sign_in_sheet(training: Training) -> tuple[list, Iterable[list]]:
+    """The printable sign-in sheet of a training: one row per confirmed person, one signature
+    column per session. Used by the admin's roster and the host agency's."""
+    sessions = list(training.sessions.order_by("starts_at"))
+    header = [_("Name"), _("Email"), _("Agency")] + [
+        _("Signature, %(day)s") % {"day": date_format(timezone.localtime(s.starts_at), "D, M j")}
+        for s in sessions
+    ]
+    rows = (
+        [
+            registration.person.display_name if registration.person else "",
+            registration.person.user.email if registration.person else "",
+            registration.agency.name if registration.agency else "",
+        ]
+        + [""] * len(sessions)
+        for registration in training_roster(training=training).confirmed()
+    )
+    return header, rows

@@ -2,23 +2,19 @@
 ``coordinator_required``, and fetches everything else through that agency, so an id from
 another agency answers 404."""
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal.exceptions import ApplicationError
 from portal.listing import FilteredListView
-from portal.spreadsheets import safe_row
+from portal.spreadsheets import csv_response
 
-from .. import selectors, services
+from .. import selectors, services, spreadsheets
 from ..forms import (
     AgencyProfileForm,
     CredentialForm,
@@ -268,32 +264,8 @@ def manage_credential_add(request, agency, membership_id: int):
 
 @coordinator_required
 def manage_staff_export(request, agency):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{agency.slug}-roster.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        ["email", "display_name", "job_title", "discipline", "role", "member_since", "credentials"]
-    )
-    for membership in selectors.roster(agency=agency).qs:
-        person = membership.person
-        writer.writerow(
-            safe_row(
-                [
-                    person.user.email,
-                    person.display_name,
-                    person.job_title,
-                    person.discipline,
-                    membership.role,
-                    timezone.localdate(membership.created_at).isoformat(),
-                    "; ".join(
-                        f"{c.level}/{c.model} {c.earned_on.isoformat()}"
-                        + ("" if c.verified else " (unverified)")
-                        for c in person.credentials.all()
-                    ),
-                ]
-            )
-        )
-    return response
+    header, rows = spreadsheets.roster_sheet(selectors.roster(agency=agency).qs)
+    return csv_response(f"{agency.slug}-roster.csv", header, rows)
 
 
 @coordinator_required

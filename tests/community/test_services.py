@@ -12,6 +12,7 @@ from community import services, tasks
 from members import services as member_services
 from members.models import DigestSubscription, Membership, MembershipState, Person, Role
 from portal.models import OutboxEmail, OutboxState
+from resources.models import Visibility
 from tests.factories import (
     AgencyFactory,
     TrainingFactory,
@@ -19,6 +20,7 @@ from tests.factories import (
     days_from_today,
     pacific,
 )
+from tests.resources.factories import ResourceFactory
 from trainings.models import Status
 from trainings.services import registration_cancel, registration_create
 
@@ -190,6 +192,27 @@ def test_the_digest_lists_published_trainings_of_the_next_six_weeks_only(mailout
     assert body.index(soon.title) < body.index(later.title)
     assert ZONE.search(body)
     assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_digest_lists_new_public_resources_and_never_a_members_only_one(mailoutbox):
+    """The monthly digest reaches people without an account: a members-only resource is not
+    in it, not even its title."""
+    ResourceFactory(title="Open calm-corner guide", summary="For every classroom.")
+    ResourceFactory(
+        title="Debrief template",
+        summary="How our team runs a debrief.",
+        body="Harbor House was understaffed.",
+        visibility=Visibility.MEMBERS,
+    )
+    _subscribed("reader@example.org")
+
+    services.monthly_digest_queue()
+
+    email = OutboxEmail.objects.get()
+    assert "Open calm-corner guide" in email.body_text
+    for text in ("Debrief template", "debrief", "Harbor House", "understaffed"):
+        assert text not in email.body_text
+        assert text not in email.body_html
 
 
 def test_a_month_with_nothing_to_report_sends_nothing(mailoutbox):

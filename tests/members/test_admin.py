@@ -1,4 +1,6 @@
+import csv
 import datetime as dt
+import io
 import re
 from unittest import mock
 from urllib.parse import quote
@@ -10,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members import services
-from members.admin import AgencyResource
 from members.models import (
     Agency,
     Credential,
@@ -19,7 +20,9 @@ from members.models import (
     MembershipState,
     PracticeModel,
 )
+from members.spreadsheets import AgencyResource
 from tests.factories import AgencyFactory, CredentialFactory, MembershipFactory, PersonFactory
+from tests.spreadsheets import admin_export, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +189,80 @@ def test_agency_import_in_the_admin_shows_an_invalid_row_and_offers_no_import(cl
     assert "is not a valid choice" in page
     assert preview.context.get("confirm_form") is None
     assert not Agency.objects.filter(slug="nowhere").exists()
+
+
+FORMULA = '=HYPERLINK("https://evil.example/","Click")'
+
+
+def _formula_agency():
+    return AgencyFactory(
+        slug="bay-cbo",
+        name=FORMULA,
+        city="@SUM(1+1)*cmd|' /C calc'!A0",
+        description="-2+3",
+        sensory_spaces_note="'=already quoted",
+        contact_email="team@bay.example",
+    )
+
+
+def test_agency_xlsx_export_writes_typed_formulas_as_text(client, superuser):
+    _formula_agency()
+    client.force_login(superuser)
+
+    header, row = xlsx_rows(admin_export(client, "members_agency", "xlsx").content)
+
+    cells = {h.value: cell for h, cell in zip(header, row, strict=True)}
+    for column in ("name", "city", "description", "sensory_spaces_note"):
+        assert cells[column].data_type == "s", column  # a string, not a formula ("f")
+    assert cells["name"].value == "'" + FORMULA
+    assert cells["city"].value == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert cells["description"].value == "'-2+3"
+    assert cells["sensory_spaces_note"].value == "''=already quoted"
+    assert cells["contact_email"].value == "team@bay.example"
+
+
+def test_agency_csv_export_has_a_byte_order_mark_and_quoted_formulas(client, superuser):
+    _formula_agency()
+    client.force_login(superuser)
+
+    response = admin_export(client, "members_agency", "csv")
+
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert row["name"] == "'" + FORMULA
+    assert row["description"] == "'-2+3"
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_exported_agency_file_imports_back_unchanged(client, superuser, file_format):
+    """The escape is the export's: importing the file takes it off again, so a curator can
+    export, edit another column and import without adding apostrophes to the texts."""
+    agency = _formula_agency()
+    client.force_login(superuser)
+    content = admin_export(client, "members_agency", file_format).content
+    Agency.objects.filter(pk=agency.pk).update(name="Renamed", description="")
+
+    form = client.get(reverse("admin:members_agency_import")).context["form"]
+    formats = {label: value for value, label in form.fields["format"].choices}
+    preview = client.post(
+        reverse("admin:members_agency_import"),
+        {
+            "resource": "0",
+            "format": formats[file_format],
+            "import_file": SimpleUploadedFile(f"agencies.{file_format}", content),
+        },
+    )
+    assert preview.status_code == 200
+    done = client.post(
+        reverse("admin:members_agency_process_import"), preview.context["confirm_form"].initial
+    )
+
+    assert done.status_code == 302
+    agency.refresh_from_db()
+    assert agency.name == FORMULA
+    assert agency.city == "@SUM(1+1)*cmd|' /C calc'!A0"
+    assert agency.description == "-2+3"
+    assert agency.sensory_spaces_note == "'=already quoted"
 
 
 # --- Credentials ------------------------------------------------------------------------------

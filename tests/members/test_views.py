@@ -647,21 +647,39 @@ def test_roster_csv_export_holds_each_active_member_with_credentials(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="agency-a-roster.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 for Excel on Windows
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     today = timezone.localdate().isoformat()
     assert rows == [
-        ["email", "display_name", "job_title", "discipline", "role", "member_since", "credentials"],
-        ["coordinator-a@example.org", "Cora Coordinator", "", "", "coordinator", today, ""],
+        ["Email", "Name", "Job title", "Discipline", "Role", "Member since", "Credentials"],
+        ["coordinator-a@example.org", "Cora Coordinator", "", "", "Coordinator", today, ""],
         [
             "staff-a@example.org",
             "Sam Staff",
             "",
             "",
-            "staff",
+            "Staff",
             today,
-            "concepts/nme 2023-01-02; phase_1/nmt 2024-03-15 (unverified)",
+            "Trained in NMT concepts (NME), 2023-01-02; "
+            "Phase I certified (NMT), 2024-03-15 (unverified)",
         ],
     ]
+
+
+def test_roster_csv_escapes_what_a_spreadsheet_would_run(coordinator_client, agency_a, staff_a):
+    person = staff_a.person
+    person.display_name = '=HYPERLINK("https://evil.example/","Click")'
+    person.job_title = "+1 555 0100"
+    person.discipline = "Niño & Ñandú"
+    person.save()
+
+    response = coordinator_client.get(_url("manage_staff_export", agency_a))
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    staff = next(row for row in rows if row["Email"] == "staff-a@example.org")
+    assert staff["Name"] == '\'=HYPERLINK("https://evil.example/","Click")'
+    assert staff["Job title"] == "'+1 555 0100"
+    assert staff["Discipline"] == "Niño & Ñandú"
 
 
 def test_role_change_makes_staff_a_coordinator(coordinator_client, agency_a, staff_a):

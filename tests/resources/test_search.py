@@ -197,9 +197,8 @@ def members_only(db):
     )
 
 
-@pytest.mark.parametrize("q", ["debrief", "understaffed", "harbor house"])
-def test_anonymous_visitors_never_see_body_text_of_members_only_resources(client, members_only, q):
-    response = search(client, q=q)
+def test_anonymous_visitors_find_members_only_resources_by_title_and_summary(client, members_only):
+    response = search(client, q="debrief")
 
     page = unescape(results_section(response))
     assert titles(response) == ["Debrief template"]  # listed, with its lock...
@@ -210,14 +209,54 @@ def test_anonymous_visitors_never_see_body_text_of_members_only_resources(client
     assert "How our team runs a debrief" in unescape(re.sub(r"</?mark>", "", snippet))
 
 
+@pytest.mark.parametrize("q", ["understaffed", "harbor house", '"night shift"', "debrief incident"])
+def test_a_word_only_in_a_members_only_body_finds_nothing_for_anonymous_visitors(
+    client, members_only, q
+):
+    response = search(client, q=q)
+
+    assert titles(response) == []
+    page = unescape(results_section(response))
+    assert "0 resources" in page
+    assert "Nothing matches yet." in page
+    assert snippets(response) == []
+    assert "Debrief template" not in page
+
+
+def test_a_word_only_in_a_members_only_body_cannot_exclude_it_for_anonymous_visitors(
+    client, members_only
+):
+    """``-understaffed`` leaving the resource out would tell that its body has the word."""
+    assert titles(search(client, q="debrief -understaffed")) == ["Debrief template"]
+
+
+def test_a_members_only_body_does_not_rank_it_for_anonymous_visitors(client, members_only):
+    """Its body says “debrief” once more than the public one's: only signed-in people see
+    that."""
+    ResourceFactory(
+        title="Debrief template for schools",
+        summary="How a school team runs a debrief after a hard day.",
+        body="Keep it short.",
+        published_at=members_only.published_at - timezone.timedelta(days=1),
+    )
+    _filterset, results, _searching = selectors.library_search(
+        user=AnonymousUser(), data={"q": "debrief"}
+    )
+    public, members = sorted(results, key=lambda r: r.visibility == Visibility.MEMBERS)
+    assert public.rank == pytest.approx(members.rank)
+
+
 def test_signed_in_members_see_body_snippets_of_members_only_resources(client, members_only):
     client.force_login(UserFactory())
 
     response = search(client, q="understaffed")
 
+    assert titles(response) == ["Debrief template"]
+    assert "1 resource" in unescape(results_section(response))
     (snippet,) = snippets(response)
     assert "<mark>understaffed</mark>" in snippet
     assert "night shift" in snippet
+    assert titles(search(client, q="debrief -understaffed")) == []
 
 
 def test_anonymous_snippets_of_public_resources_quote_the_body(client):
@@ -228,12 +267,25 @@ def test_anonymous_snippets_of_public_resources_quote_the_body(client):
 
 def test_selector_gives_anonymous_users_the_summary_headline_for_members_only(members_only):
     _filterset, results, searching = selectors.library_search(
-        user=AnonymousUser(), data={"q": "understaffed"}
+        user=AnonymousUser(), data={"q": "debrief"}
     )
     (resource,) = results
     assert searching
     assert "understaffed" not in resource.headline
     assert resource.headline.startswith("How our team runs")
+
+
+@pytest.mark.parametrize(("signed_in", "found"), [(False, []), (True, ["Debrief template"])])
+def test_the_simple_fallback_search_keeps_members_only_bodies_for_members(
+    members_only, signed_in, found
+):
+    """The embedded SQLite default searches with ``icontains``; the same rule holds there."""
+    results = selectors._fallback_search(
+        Resource.objects.published(), "understaffed", signed_in=signed_in
+    )
+    assert [r.title for r in results] == found
+    results = selectors._fallback_search(Resource.objects.published(), "debrief", signed_in=False)
+    assert [r.title for r in results] == ["Debrief template"]
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -423,3 +475,36 @@ def test_the_search_query_can_use_the_gin_index():
 
     assert "resource_search_vector_idx" in plan, plan
     assert "Bitmap Index Scan" in plan, plan
+
+
+def test_an_anonymous_search_reads_both_partial_indexes():
+    """Public resources through the whole vector's index, members-only ones through the
+    title-and-summary one: no sequential scan of the library for either."""
+    Resource.objects.bulk_create(
+        Resource(
+            title=f"Resource {n} about {'sensory' if n % 500 == 0 else 'supervision'}",
+            slug=f"gin-both-{n}",
+            summary="A generated summary.",
+            body="Generated body text " * 5,
+            kind=ResourceKind.GUIDE,
+            external_url="https://example.org/x",
+            status=ResourceStatus.PUBLISHED,
+            visibility=Visibility.MEMBERS if n % 2 else Visibility.PUBLIC,
+            published_at=timezone.now(),
+        )
+        for n in range(5000)
+    )
+    _filterset, results, _searching = selectors.library_search(
+        user=AnonymousUser(), data={"q": "sensory"}
+    )
+    sql, params = results.query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE resources_resource")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "resource_search_vector_idx" in plan, plan
+    assert "resource_members_head_idx" in plan, plan

@@ -300,3 +300,85 @@ def test_admin_asks_for_a_file_or_a_link_not_both(client, superuser, media_root)
     assert response.status_code == 200
     assert "Give either a file or a link, not both." in response.content.decode()
     assert Resource.objects.count() == 0
+
+
+# --- The stored name follows the detected type ------------------------------------------------
+
+
+def download_name(client, resource) -> str:
+    response = client.get(reverse("resources:download", kwargs={"slug": resource.slug}))
+    response.close()
+    assert response.status_code == 200
+    match = re.fullmatch(r'attachment; filename="(.*)"', response["Content-Disposition"])
+    assert match, response["Content-Disposition"]
+    return match.group(1)
+
+
+@pytest.mark.django_db
+def test_a_pdf_shared_as_x_html_is_stored_and_downloaded_as_a_pdf(client, contributor, media_root):
+    client.force_login(contributor.user)
+
+    response = client.post(
+        reverse("resources:share"), share_data(file=upload("x.html", PDF_BYTES, "text/html"))
+    )
+
+    assert response.status_code == 302
+    resource = Resource.objects.get()
+    assert resource.file_type == "application/pdf"
+    assert os.path.basename(resource.file.name) == "x.pdf"
+    assert saved_files(media_root) == ["x.pdf"]
+    resource.status = ResourceStatus.PUBLISHED
+    resource.save()
+    assert download_name(client, resource) == "x.pdf"
+
+
+@pytest.mark.django_db
+def test_the_admin_stores_an_upload_under_its_detected_type(client, superuser, media_root):
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:resources_resource_add"),
+        admin_data(file=upload("Sensory Room Plan.html", image_bytes("PNG"), "text/html")),
+    )
+
+    assert response.status_code == 302
+    resource = Resource.objects.get()
+    assert os.path.basename(resource.file.name) == "sensory-room-plan.png"
+    assert download_name(client, resource) == "sensory-room-plan.png"
+
+
+@pytest.mark.django_db
+def test_a_file_stored_under_a_wrong_extension_downloads_under_the_right_one(
+    client, contributor, media_root
+):
+    resource = services.resource_propose(
+        person=contributor,
+        title="Old upload",
+        summary="From before names followed the type.",
+        body="",
+        kind=ResourceKind.GUIDE,
+        model=ResourceModel.NMT,
+        upload=pdf_upload(),
+    )
+    resource.file.name = "resources/2025/01/x.html"  # as stored before
+    resource.status = ResourceStatus.PUBLISHED
+    resource.save()
+    os.makedirs(media_root / "resources/2025/01")
+    (media_root / "resources/2025/01/x.html").write_bytes(PDF_BYTES)
+
+    assert download_name(client, resource) == "x.pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "stored"),
+    [
+        ("x.html", "application/pdf", "x.pdf"),
+        ("Notes.final.PDF", "application/pdf", "notesfinal.pdf"),
+        ("photo.jpeg", "image/jpeg", "photo.jpg"),
+        ("C:\\Users\\ana\\Guía rápida.docx", DOCX_MIME, "guia-rapida.docx"),
+        ("¿?.pptx", PPTX_MIME, "file.pptx"),
+        ("resources/2025/01/kept.bin", "", "kept.bin"),
+    ],
+)
+def test_file_names_take_the_extension_of_the_detected_type(name, mime, stored):
+    assert uploads.file_name(name, mime) == stored

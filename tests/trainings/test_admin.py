@@ -1,13 +1,17 @@
 """Curation in Django admin goes through the same services and rules as everything else."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import AgencyFactory, TrainingFactory, pacific
+from tests.spreadsheets import admin_export, xlsx_rows
 from trainings.models import Kind, Session, Status, Training
 
 pytestmark = pytest.mark.django_db
@@ -301,3 +305,73 @@ def test_duplicate_action_creates_draft_copies_through_the_service(curator_clien
     )
     assert copy.starts_at > timezone.now() + dt.timedelta(days=6)
     assert Session.objects.filter(training=copy).count() == 1
+
+
+# --- Import and export ------------------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("https://evil.example/","Click")'
+
+
+def _formula_training() -> Training:
+    return TrainingFactory(
+        slug="formula",
+        title=FORMULA,
+        summary="+1 for regulation",
+        description="@SUM(A1)",
+        venue_name="-Basement-",
+        prerequisites="\tindented",
+    )
+
+
+def test_training_xlsx_export_writes_typed_formulas_as_text(curator_client):
+    _formula_training()
+
+    header, row = xlsx_rows(admin_export(curator_client, "trainings_training", "xlsx").content)
+
+    cells = {h.value: cell for h, cell in zip(header, row, strict=True)}
+    for column in ("title", "summary", "description", "venue_name", "prerequisites"):
+        assert cells[column].data_type == "s", column  # a string, not a formula ("f")
+    assert cells["title"].value == "'" + FORMULA
+    assert cells["summary"].value == "'+1 for regulation"
+    assert cells["description"].value == "'@SUM(A1)"
+    assert cells["prerequisites"].value == "'\tindented"
+    assert cells["capacity"].value == 20  # numbers stay numbers
+
+
+def test_training_csv_export_has_a_byte_order_mark_and_quoted_formulas(curator_client):
+    _formula_training()
+
+    response = admin_export(curator_client, "trainings_training", "csv")
+
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (row["title"], row["venue_name"]) == ("'" + FORMULA, "'-Basement-")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_an_exported_training_file_imports_back_unchanged(curator_client, file_format):
+    training = _formula_training()
+    content = admin_export(curator_client, "trainings_training", file_format).content
+    Training.objects.filter(pk=training.pk).update(title="Renamed", summary="Short")
+
+    form = curator_client.get(reverse("admin:trainings_training_import")).context["form"]
+    formats = {label: value for value, label in form.fields["format"].choices}
+    preview = curator_client.post(
+        reverse("admin:trainings_training_import"),
+        {
+            "resource": "0",
+            "format": formats[file_format],
+            "import_file": SimpleUploadedFile(f"trainings.{file_format}", content),
+        },
+    )
+    assert preview.status_code == 200
+    done = curator_client.post(
+        reverse("admin:trainings_training_process_import"),
+        preview.context["confirm_form"].initial,
+    )
+
+    assert done.status_code == 302
+    training.refresh_from_db()
+    assert (training.title, training.summary) == (FORMULA, "+1 for regulation")
+    assert (training.description, training.venue_name) == ("@SUM(A1)", "-Basement-")
+    assert training.prerequisites == "\tindented"

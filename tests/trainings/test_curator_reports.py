@@ -223,17 +223,19 @@ def test_the_report_csv_has_the_same_numbers_and_safe_cells(admin_client, traini
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="attendance-2026.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [
-        "training", "kind", "first_session", "host_agency", "confirmed", "waitlisted",
-        "cancelled", "attended", "absent", "excused", "not_marked", "no_show_rate",
+        "Training", "Kind", "First session", "Host agency", "Confirmed", "Waitlisted",
+        "Cancelled", "Attended", "Absent", "Excused", "Not marked", "No-show rate",
     ]  # fmt: skip
     assert rows[1:] == [
-        ["'=HYPERLINK(1)", "phase_1", "2026-03-09", "Bayside Clinic",
+        ["'=HYPERLINK(1)", "Phase I", "2026-03-09", "Bayside Clinic",
          "4", "1", "2", "2", "1", "0", "1", "33.3%"],
-        ["Concepts day", "concepts", "2026-06-02", "", "3", "0", "0", "1", "1", "1", "0", "33.3%"],
-        ["Phase II trainers", "phase_2", "2026-12-07", trainings[2].host_agency.name,
-         "2", "0", "0", "0", "0", "0", "2", ""],
+        ["Concepts day", "NMT/NME concepts", "2026-06-02", "",
+         "3", "0", "0", "1", "1", "1", "0", "33.3%"],
+        ["Phase II trainers", "Phase II / Train-the-Trainer", "2026-12-07",
+         trainings[2].host_agency.name, "2", "0", "0", "0", "0", "0", "2", ""],
     ]  # fmt: skip
 
 
@@ -281,9 +283,10 @@ def test_the_staff_by_stage_csv_counts_each_agency_by_hand(admin_client):
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="staff-by-stage.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [
-        ["agency", "county", "nmt_status", "staff", "concepts", "phase_1", "phase_2", "mentor"],
+        ["Agency", "County", "NMT status", "Staff", "Trained in NMT concepts",
+         "Phase I certified", "Phase II / Train-the-Trainer certified", "Mentor"],
         ["'=Hilltop Schools", "San Mateo", hilltop.get_nmt_status_display(),
          "1", "1", "1", "1", "0"],
         ["Bayside Clinic", "San Mateo", bayside.get_nmt_status_display(),

@@ -218,8 +218,8 @@ def test_the_sign_in_sheet_lists_the_confirmed_people(coordinator_client, home_a
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="sensory-sign-in.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:3] == ["name", "email", "agency"]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Name", "Email", "Agency"]
     assert [row[0] for row in rows[1:]] == ["'=Ann Formula"]  # spreadsheet-safe
 
 

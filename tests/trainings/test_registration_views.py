@@ -8,10 +8,12 @@ import io
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from members.models import Credential, CredentialLevel, MembershipState, Role
 from tests.factories import (
@@ -20,6 +22,7 @@ from tests.factories import (
     MembershipFactory,
     PersonFactory,
     TrainingFactory,
+    pacific,
 )
 from tests.trainings.factories import RegistrationFactory, member
 from trainings.models import Attendance, Kind, Registration, RegistrationStatus, Status, Training
@@ -533,26 +536,60 @@ def test_the_csv_export_holds_the_filtered_registrations(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="bayside-registrations.csv"'
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [(r["training"], r["person"], r["status"]) for r in rows] == [
-        ("Past Training", "Ana Able", "confirmed"),
-        ("Soon Training", "Ana Able", "confirmed"),
-        ("Soon Training", "Ben Booked", "waitlisted"),
-        ("Later Training", "Cat Cleared", "confirmed"),
+    assert response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 for Excel on Windows
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert list(rows[0]) == [
+        "Training",
+        "First session (Pacific time)",
+        "Person",
+        "Email",
+        "Status",
+        "Registered at (Pacific time)",
+        "Cancelled at (Pacific time)",
+        "Attendance",
+    ]
+    assert [(r["Training"], r["Person"], r["Status"]) for r in rows] == [
+        ("Past Training", "Ana Able", "Confirmed"),
+        ("Soon Training", "Ana Able", "Confirmed"),
+        ("Soon Training", "Ben Booked", "Waitlisted"),
+        ("Later Training", "Cat Cleared", "Confirmed"),
     ]
     soon_ana = agency_registrations["soon_ana"]
     first = rows[1]
-    assert first["email"] == soon_ana.person.user.email
-    assert first["arrived_at"] == timezone.localtime(soon_ana.arrived_at).isoformat()
-    assert first["first_session"] == timezone.localtime(soon_ana.training.starts_at).isoformat()
-    assert (first["cancelled_at"], first["attendance"]) == ("", "")
-    assert rows[0]["attendance"] == "attended"
+    assert first["Email"] == soon_ana.person.user.email
+    local = "%Y-%m-%d %H:%M"
+    assert first["Registered at (Pacific time)"] == (
+        timezone.localtime(soon_ana.arrived_at).strftime(local)
+    )
+    assert first["First session (Pacific time)"] == (
+        timezone.localtime(soon_ana.training.starts_at).strftime(local)
+    )
+    assert (first["Cancelled at (Pacific time)"], first["Attendance"]) == ("", "")
+    assert rows[0]["Attendance"] == "Attended"
 
     response = client.get(
         _manage("agency_registrations_csv", home_agency), {"status": "waitlisted"}
     )
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [r["person"] for r in rows] == ["Ben Booked"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["Person"] for r in rows] == ["Ben Booked"]
+
+
+def test_the_csv_export_gives_pacific_times_not_utc_ones(client, coordinator, home_agency):
+    """18:30 Pacific on Jan 15 is 02:30 UTC on Jan 16: the sheet says the 15th, at 18:30."""
+    with time_machine.travel(pacific(2027, 1, 15, 18, 30), tick=False):
+        training = TrainingFactory(
+            title='=HYPERLINK("https://evil.example/")',
+            sessions=[(pacific(2027, 1, 20, 9), pacific(2027, 1, 20, 16))],
+        )
+        _register(training, member(home_agency, name="Ana Able"), agency=home_agency)
+    with time_machine.travel(pacific(2027, 1, 16, 8), tick=False):
+        response = _signed_in(client, coordinator).get(
+            _manage("agency_registrations_csv", home_agency), {"when": "all"}
+        )
+
+    [row] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    assert row[0] == '\'=HYPERLINK("https://evil.example/")'  # text, not a formula
+    assert (row[1], row[5]) == ("2027-01-20 09:00", "2027-01-15 18:30")
 
 
 def test_a_coordinator_cancels_a_registration_and_the_waitlist_moves_up(
@@ -670,9 +707,11 @@ def test_the_admin_sign_in_sheet_has_one_row_per_confirmed_person(client, curato
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
-    days = [f"{timezone.localtime(d):%Y-%m-%d} signature" for d in (start, start + DAY)]
-    assert header == ["name", "email", "agency", *days]
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    days = [
+        f"Signature, {date_format(timezone.localtime(d), 'D, M j')}" for d in (start, start + DAY)
+    ]
+    assert header == ["Name", "Email", "Agency", *days]
     assert rows == [
         ["Ana Able", first.person.user.email, "Bayside Clinic", "", ""],
         ["Ben Booked", second.person.user.email, "", "", ""],

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +16,7 @@ from import_export.admin import ImportExportModelAdmin
 
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
+from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
 from .. import selectors, services
 from ..models import (
@@ -25,7 +26,7 @@ from ..models import (
     Status,
     Training,
 )
-from ..spreadsheets import TrainingResource, write_sign_in_sheet
+from ..spreadsheets import TrainingResource, sign_in_sheet
 from .reports import AttendanceReportMixin
 
 
@@ -116,6 +117,7 @@ class SessionInline(admin.TabularInline):
 @admin.register(Training)
 class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
     resource_classes = [TrainingResource]
+    formats = ADMIN_FORMATS
     form = TrainingAdminForm
     list_display = [
         "title", "kind", "model", "first_session", "county", "format", "seats", "status_badge",
@@ -299,10 +301,7 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         training = get_object_or_404(Training, pk=training_id)
         if not self.has_view_permission(request, training):
             raise PermissionDenied
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{training.slug}-sign-in.csv"'
-        write_sign_in_sheet(training, response)
-        return response
+        return csv_response(f"{training.slug}-sign-in.csv", *sign_in_sheet(training))
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -3,8 +3,6 @@ a page and as CSV (mixed into ``TrainingAdmin``, which links the report from its
 and the practice follow-up's answers (``PracticeReportAdmin``, registered here; ``admin.py``
 imports this module)."""
 
-import csv
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -14,9 +12,9 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.spreadsheets import safe_row
+from portal.spreadsheets import csv_response
 
-from .. import selectors
+from .. import selectors, spreadsheets
 from ..models import Kind, Obstacle, Practice, PracticeReport
 
 
@@ -98,35 +96,7 @@ class AttendanceReportMixin:
             return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
         year, kind = form.cleaned_data["year"], form.cleaned_data["kind"]
         name = f"attendance-{year}{'-' + kind if kind else ''}.csv"
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "training", "kind", "first_session", "host_agency", "confirmed", "waitlisted",
-                "cancelled", "attended", "absent", "excused", "not_marked", "no_show_rate",
-            ]
-        )  # fmt: skip
-        for row in rows:
-            writer.writerow(
-                safe_row(
-                    [
-                        row.title,
-                        row.kind,
-                        f"{timezone.localtime(row.starts_at):%Y-%m-%d}",
-                        row.host_agency.name if row.host_agency else "",
-                        row.confirmed,
-                        row.waitlisted,
-                        row.cancelled,
-                        row.attended,
-                        row.absent,
-                        row.excused,
-                        row.unmarked,
-                        row.no_show,
-                    ]
-                )
-            )
-        return response
+        return csv_response(name, *spreadsheets.attendance_report_sheet(rows))
 
 
 @admin.register(PracticeReport)

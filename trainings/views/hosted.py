@@ -6,7 +6,6 @@ through that agency: another agency's training answers 404.
 """
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,11 +14,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from members.permissions import CoordinatorRequiredMixin, coordinator_required
 from portal.listing import FilteredListView
+from portal.spreadsheets import csv_response
 
 from .. import selectors, services
 from ..models import Attendance
 from ..proposal_forms import NotesForm, ProposalForm
-from ..spreadsheets import write_sign_in_sheet
+from ..spreadsheets import sign_in_sheet
 
 PAGE_SIZE = 50
 
@@ -109,10 +109,7 @@ def agency_hosted_roster(request, agency, training_slug: str):
 @coordinator_required
 def agency_hosted_sign_in_sheet(request, agency, training_slug: str):
     training = selectors.hosted_training(agency=agency, slug=training_slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{training.slug}-sign-in.csv"'
-    write_sign_in_sheet(training, response)
-    return response
+    return csv_response(f"{training.slug}-sign-in.csv", *sign_in_sheet(training))
 
 
 @require_POST

@@ -4,8 +4,6 @@ Every view takes the agency resolved by ``coordinator_required``; registrations 
 fetched through that agency, so another agency's ids answer 404.
 """
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -16,9 +14,9 @@ from django.views.decorators.http import require_POST
 
 from members.models import Membership, MembershipState, Person
 from members.permissions import coordinator_required
-from portal.spreadsheets import safe_row
+from portal.spreadsheets import csv_response
 
-from .. import rules, selectors, services
+from .. import rules, selectors, services, spreadsheets
 from ..models import Registration, Training
 from .registration import busy_response, cancel_with_message
 
@@ -63,42 +61,8 @@ def agency_registrations_csv(request, agency):
         return HttpResponse(
             _("Invalid filter."), status=400, content_type="text/plain; charset=utf-8"
         )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{agency.slug}-registrations.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "training",
-            "first_session",
-            "person",
-            "email",
-            "status",
-            "arrived_at",
-            "cancelled_at",
-            "attendance",
-        ]
-    )
-    for registration in filterset.qs:
-        person = registration.person
-        writer.writerow(
-            safe_row(
-                [
-                    registration.training.title,
-                    timezone.localtime(registration.training.starts_at).isoformat()
-                    if registration.training.starts_at
-                    else "",
-                    person.display_name if person else _("(deleted account)"),
-                    person.user.email if person else "",
-                    registration.status,
-                    timezone.localtime(registration.arrived_at).isoformat(),
-                    timezone.localtime(registration.cancelled_at).isoformat()
-                    if registration.cancelled_at
-                    else "",
-                    registration.attendance,
-                ]
-            )
-        )
-    return response
+    header, rows = spreadsheets.agency_registrations_sheet(filterset.qs)
+    return csv_response(f"{agency.slug}-registrations.csv", header, rows)
 
 
 @coordinator_required
