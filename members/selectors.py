@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from .filters import AgencyFilter, RosterFilter
 from .models import (
@@ -296,9 +296,7 @@ def _figure_text(measure: str, figure: int, threshold: int) -> str:
         text = ngettext("%(n)d sensory-sensitive space", "%(n)d sensory-sensitive spaces", figure)
     text = text % {"n": figure}
     if figure < threshold:
-        text += " " + ngettext("(reached at %(t)d)", "(reached at %(t)d)", threshold) % {
-            "t": threshold
-        }
+        text += " " + gettext("(reached at %(t)d)") % {"t": threshold}
     return text
 
 
