@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -15,17 +15,15 @@ from django.utils.translation import gettext as _
 
 from members.models import (
     Agency,
-    AgencyMilestone,
     County,
     Credential,
     CredentialLevel,
     MembershipState,
     NmtStatus,
     Person,
-    SiteMilestone,
     active_membership,
 )
-from members.selectors import agency_figures, stage_counts
+from members.selectors import agency_figures, milestone_progress, stage_counts
 from portal.charts import bar_chart
 from trainings.models import Attendance, Kind, Registration, RegistrationStatus, Status, Training
 from trainings.selectors import practice_figures
@@ -186,14 +184,8 @@ def agency_dashboard(*, agency: Agency, now: dt.datetime | None = None) -> dict:
         .order_by("training__starts_at", "training_id", "arrived_at")[:200]
     )
 
-    ticks = AgencyMilestone.objects.filter(agency=agency, milestone=OuterRef("pk"))
-    milestones = list(
-        SiteMilestone.objects.annotate(
-            done_on=Subquery(ticks.values("done_on")[:1]),
-            done_note=Subquery(ticks.values("note")[:1]),
-        )
-    )
-    done_count = sum(1 for milestone in milestones if milestone.done_on)
+    milestones = milestone_progress(agency=agency, figures=figures)
+    done_count = sum(1 for milestone in milestones if milestone.done)
 
     trainers = list(
         Person.objects.filter(active_membership("memberships"), memberships__agency=agency)

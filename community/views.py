@@ -88,7 +88,12 @@ class AgencyDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         agency = self.object
-        context["figures"] = member_selectors.agency_figures(agency=agency)
+        context["figures"] = figures = member_selectors.agency_figures(agency=agency)
+        milestones = member_selectors.milestone_progress(agency=agency, figures=figures)
+        # Only what the portal computed or a curator verified; the agency's unverified ticks
+        # stay on its own dashboard.
+        context["milestones_reached"] = [item for item in milestones if item.public]
+        context["milestones_total"] = len(milestones)
         context["hosted_trainings"] = training_selectors.agency_hosted_trainings(agency=agency)
         context["my_membership"] = member_selectors.membership_of(
             user=self.request.user, agency=agency

@@ -49,3 +49,39 @@ def digest_confirmation(*, subscription, link: str) -> EmailMultiAlternatives:
         to=[subscription.email],
         context={"subscription": subscription, "link": link},
     )
+
+
+# --- Claims curators verify ----------------------------------------------------------------------
+
+
+def agency_status_requested(
+    *, request, curators: list[str], link: str, updated: bool
+) -> EmailMultiAlternatives:
+    return build(
+        "agency_status_requested",
+        to=curators,
+        context={"request": request, "agency": request.agency, "link": link, "updated": updated},
+    )
+
+
+def agency_status_decided(
+    *, request, coordinator_emails: list[str], link: str
+) -> EmailMultiAlternatives:
+    return build(
+        "agency_status_decided",
+        to=coordinator_emails,
+        context={
+            "request": request,
+            "agency": request.agency,
+            "approved": request.state == "approved",
+            "link": link,
+        },
+    )
+
+
+def milestone_reported(*, item, curators: list[str], link: str) -> EmailMultiAlternatives:
+    return build(
+        "milestone_reported",
+        to=curators,
+        context={"item": item, "agency": item.agency, "milestone": item.milestone, "link": link},
+    )

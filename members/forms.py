@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.forms import https_urls
 
-from .models import Agency, CredentialLevel, PracticeModel, Role, User
+from .models import (
+    Agency,
+    CredentialLevel,
+    NmtStatus,
+    PracticeModel,
+    Role,
+    User,
+    validate_practice_year,
+    validate_sensory_spaces,
+)
 from .services import person_for_user, person_update
 
 
@@ -32,15 +41,46 @@ class PersonForm(forms.Form):
 
 
 class AgencyProfileForm(forms.ModelForm):
+    """What the agency says about itself, saved at once. The verified claims (NMT status,
+    practising since, sensory spaces) are not here: see ``AgencyStatusRequestForm``."""
+
     class Meta:
         model = Agency
         fields = [
-            "name", "kind", "county", "city", "website", "description", "nmt_status",
-            "practises_nmt", "practises_nme", "practising_since", "sensory_spaces",
-            "sensory_spaces_note", "contact_email", "logo",
+            "name", "kind", "county", "city", "website", "description", "practises_nmt",
+            "practises_nme", "sensory_spaces_note", "contact_email", "logo",
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
         formfield_callback = https_urls
+
+
+class AgencyStatusRequestForm(forms.Form):
+    """The values a coordinator asks curators to show publicly, with a note for them. The
+    model's own validators check the values, so the messages match the admin's."""
+
+    nmt_status = forms.ChoiceField(label=_("NMT status"), choices=NmtStatus.choices)
+    practising_since = forms.IntegerField(
+        label=_("Practising since"),
+        required=False,
+        validators=[validate_practice_year],
+        help_text=_("The year the agency started using NMT or NME. Leave empty if unsure."),
+    )
+    sensory_spaces = forms.IntegerField(
+        label=_("Sensory-sensitive spaces"),
+        min_value=0,
+        validators=[validate_sensory_spaces],
+        help_text=_("How many the agency has, across all its sites (at most 500)."),
+    )
+    note = forms.CharField(
+        label=_("Note for the curators"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "How they can confirm it: a certificate, a letter, someone to contact. Only the "
+            "curators read it."
+        ),
+    )
 
 
 class InviteForm(forms.Form):

@@ -2,11 +2,14 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .images import validate_logo
@@ -85,6 +88,33 @@ class NmtStatus(models.TextChoices):
     CERTIFIED_SITE = "certified_site", _("Certified NMT site")
 
 
+# What an agency's profile may plausibly say (docs/decisions.md, "Who may say what about an
+# agency"). The model enforces them, so the profile form, the admin, its import and every service
+# obey; the fixed bounds are database constraints too.
+FIRST_PRACTICE_YEAR = 1990
+MAX_SENSORY_SPACES = 500
+MAX_DESCRIPTION_LENGTH = 5000
+
+
+def validate_practice_year(value: int | None) -> None:
+    """A year the agency started using NMT or NME: from 1990 to this year (the clock's)."""
+    last = timezone.localdate().year
+    if value is not None and not FIRST_PRACTICE_YEAR <= value <= last:
+        raise ValidationError(
+            _("Enter a year from %(first)s to %(last)s."),
+            code="year_out_of_range",
+            params={"first": FIRST_PRACTICE_YEAR, "last": last},
+        )
+
+
+validate_sensory_spaces = MaxValueValidator(
+    MAX_SENSORY_SPACES,
+    message=_(
+        "Enter at most %(limit_value)s: count the rooms or areas set aside, across all sites."
+    ),
+)
+
+
 class AgencyQuerySet(models.QuerySet):
     def practising(self, model: str):
         return self.filter(**{f"practises_{model}": True})
@@ -100,8 +130,15 @@ class Agency(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(
-        _("description"), blank=True, help_text=_("Markdown. Raw HTML is removed when shown.")
+        _("description"),
+        blank=True,
+        # max_length on a TextField only sizes the form's field; the validator holds everywhere.
+        max_length=MAX_DESCRIPTION_LENGTH,
+        validators=[MaxLengthValidator(MAX_DESCRIPTION_LENGTH)],
+        help_text=_("Markdown, at most 5,000 characters. Raw HTML is removed when shown."),
     )
+    # The three claims below are public and verified: coordinators ask for a change
+    # (AgencyStatusRequest) and curators approve it; only curators edit them directly (admin).
     nmt_status = models.CharField(
         _("NMT status"), max_length=20, choices=NmtStatus.choices, default=NmtStatus.INTERESTED
     )
@@ -111,11 +148,14 @@ class Agency(models.Model):
         _("practising since"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(2000), MaxValueValidator(2100)],
+        validators=[validate_practice_year],
         help_text=_("The year the agency started using NMT or NME."),
     )
     sensory_spaces = models.PositiveSmallIntegerField(
-        _("sensory-sensitive spaces"), default=0, help_text=_("How many the agency has.")
+        _("sensory-sensitive spaces"),
+        default=0,
+        validators=[validate_sensory_spaces],
+        help_text=_("How many the agency has, across all its sites."),
     )
     sensory_spaces_note = models.CharField(
         _("about the sensory spaces"), max_length=300, blank=True
@@ -137,6 +177,18 @@ class Agency(models.Model):
         ordering = ["name"]
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
+        constraints = [
+            # The clock's bound (this year) is the validator's: a constraint cannot read it.
+            models.CheckConstraint(
+                condition=Q(practising_since__isnull=True)
+                | Q(practising_since__gte=FIRST_PRACTICE_YEAR),
+                name="agency_practising_since_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(sensory_spaces__lte=MAX_SENSORY_SPACES),
+                name="agency_sensory_spaces_plausible",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -400,24 +452,63 @@ class DigestSubscription(models.Model):
         return self.confirmed_at is not None and self.unsubscribed_at is None
 
 
+class MilestoneMeasure(models.TextChoices):
+    """What the portal counts for a milestone it computes instead of asking the agency."""
+
+    CONCEPTS = "concepts", _("Staff trained in NMT concepts (or beyond)")
+    PHASE_1 = "phase_1", _("Staff certified in Phase I (or beyond)")
+    TRAINERS = "trainers", _("Phase II / Train-the-Trainer certified staff")
+    SENSORY_SPACES = "sensory_spaces", _("Sensory-sensitive spaces (confirmed by curators)")
+
+
 class SiteMilestone(models.Model):
-    """A step toward becoming a certified NMT site, defined by the portal's admins."""
+    """A step toward becoming a certified NMT site, defined by the portal's admins.
+
+    With a ``measure`` the portal computes it from its records (reached when the figure is at
+    least ``threshold``) and coordinators cannot tick it; without one it is the agency's claim,
+    public once a curator verifies the tick."""
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    measure = models.CharField(
+        _("computed from"),
+        max_length=20,
+        choices=MilestoneMeasure.choices,
+        blank=True,
+        help_text=_(
+            "Leave empty for a milestone the agency reports (and a curator verifies). With a "
+            "figure, the portal decides: coordinators cannot tick it."
+        ),
+    )
+    threshold = models.PositiveSmallIntegerField(
+        _("reached at"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("For a computed milestone: the figure at which it counts as reached."),
+    )
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("site-certification milestone")
         verbose_name_plural = _("site-certification milestones")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=1), name="site_milestone_threshold_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_computed(self) -> bool:
+        return bool(self.measure)
+
 
 class AgencyMilestone(models.Model):
-    """A coordinator's tick on a milestone for their agency, with a date and a note."""
+    """A coordinator's tick on a milestone for their agency, with a date and a note. It is the
+    agency's claim: public once a curator has verified it (``verified_at``)."""
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="milestones")
     milestone = models.ForeignKey(SiteMilestone, on_delete=models.CASCADE, related_name="+")
@@ -427,6 +518,15 @@ class AgencyMilestone(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("agency milestone")
@@ -437,3 +537,110 @@ class AgencyMilestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency}: {self.milestone}"
+
+
+# --- Claims: what an agency asks curators to confirm ---------------------------------------------
+
+
+class RequestState(models.TextChoices):
+    PENDING = "pending", _("Waiting for a curator")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# The verified fields of an agency's public profile, which a request can change.
+CLAIM_FIELDS = ("nmt_status", "practising_since", "sensory_spaces")
+
+
+class AgencyStatusRequest(models.Model):
+    """A coordinator's request to change the verified part of their agency's public profile
+    (NMT status, practising since, sensory-sensitive spaces), with a note for the curators.
+
+    ``changes`` maps each field the request changes to its new value, ``previous`` to the public
+    value when it was asked; both are validated by the services against ``Agency``'s own fields.
+    Nothing public changes until a curator approves. At most one request per agency is pending.
+    """
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="status_requests"
+    )
+    changes = models.JSONField(_("requested changes"), default=dict)
+    previous = models.JSONField(_("public values when asked"), default=dict)
+    note = models.TextField(
+        _("note from the agency"), max_length=2000, validators=[MaxLengthValidator(2000)]
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=RequestState.choices, default=RequestState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reply = models.TextField(
+        _("reply from the curator"),
+        max_length=2000,
+        blank=True,
+        validators=[MaxLengthValidator(2000)],
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("agency status request")
+        verbose_name_plural = _("agency status requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=Q(state="pending"),
+                name="agency_status_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=~Q(changes={}), name="agency_status_request_changes_something"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_at__isnull=True)
+                | (~Q(state="pending") & Q(decided_at__isnull=False)),
+                name="agency_status_request_decided_once_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.get_state_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == RequestState.PENDING
+
+    @property
+    def change_rows(self) -> list[tuple[str, str, str]]:
+        """(field label, public value when asked, requested value), in the fields' order."""
+        return [
+            (
+                capfirst(Agency._meta.get_field(name).verbose_name),
+                claim_display(name, self.previous.get(name)),
+                claim_display(name, self.changes[name]),
+            )
+            for name in CLAIM_FIELDS
+            if name in self.changes
+        ]
+
+
+def claim_display(name: str, value) -> str:
+    """A claim's value as people read it ("Certified NMT site", "2016", "not stated")."""
+    if name == "nmt_status":
+        return str(NmtStatus(value).label) if value in NmtStatus.values else str(value)
+    return str(_("not stated")) if value is None else str(value)

@@ -1,13 +1,20 @@
 """Reads for the members pages: each returns what its page needs, in a fixed number of queries."""
 
+import datetime as dt
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from .filters import AgencyFilter, RosterFilter
 from .models import (
+    CLAIM_FIELDS,
     Agency,
+    AgencyMilestone,
+    AgencyStatusRequest,
     Credential,
     CredentialLevel,
     DigestSubscription,
@@ -15,7 +22,9 @@ from .models import (
     Membership,
     MembershipState,
     Person,
+    RequestState,
     Role,
+    SiteMilestone,
     User,
     active_membership,
     levels_from,
@@ -222,3 +231,120 @@ def calendar_feed_url(*, person: Person) -> str:
     return settings.SITE_URL + reverse(
         "trainings:my_calendar", kwargs={"token": person.calendar_token}
     )
+
+
+# --- Claims curators verify ----------------------------------------------------------------------
+
+
+def agency_status_requests(*, agency: Agency) -> dict:
+    """The agency's pending status request (or None) and the last one a curator answered (or
+    None), for its profile page. One query: at most one request is pending, and it is the
+    newest, since a request can be made only when none is."""
+    requests = list(
+        AgencyStatusRequest.objects.filter(agency=agency)
+        .exclude(state=RequestState.WITHDRAWN)
+        .select_related("requested_by", "decided_by")
+        .order_by("-created_at", "-pk")[:2]
+    )
+    pending = next((r for r in requests if r.is_pending), None)
+    answered = next((r for r in requests if not r.is_pending), None)
+    return {"pending_request": pending, "last_answer": answered}
+
+
+def status_request_initial(*, agency: Agency, pending: AgencyStatusRequest | None) -> dict:
+    """What the request form starts from: the public values, with a pending request's changes
+    and note on top (sending it again updates that request)."""
+    initial = {name: getattr(agency, name) for name in CLAIM_FIELDS}
+    if pending is not None:
+        initial.update(pending.changes)
+        initial["note"] = pending.note
+    return initial
+
+
+@dataclass(frozen=True)
+class MilestoneProgress:
+    """Where an agency stands on one site-certification milestone.
+
+    ``computed``: the portal decides from ``figure`` (``done`` when it reaches the threshold).
+    Otherwise ``done`` is the agency's tick, which is ``verified`` once a curator confirmed it.
+    ``public``: what the agency's public profile shows as reached."""
+
+    milestone: SiteMilestone
+    computed: bool
+    done: bool
+    figure: int | None = None
+    figure_text: str = ""
+    done_on: dt.date | None = None
+    note: str = ""
+    verified: bool = False
+
+    @property
+    def public(self) -> bool:
+        return self.done and (self.computed or self.verified)
+
+
+def _figure_text(measure: str, figure: int, threshold: int) -> str:
+    if measure == "concepts":
+        text = ngettext(
+            "%(n)d staff member trained in NMT concepts",
+            "%(n)d staff trained in NMT concepts",
+            figure,
+        )
+    elif measure == "phase_1":
+        text = ngettext(
+            "%(n)d staff member certified in Phase I", "%(n)d staff certified in Phase I", figure
+        )
+    elif measure == "trainers":
+        text = ngettext(
+            "%(n)d Phase II / Train-the-Trainer certified trainer",
+            "%(n)d Phase II / Train-the-Trainer certified trainers",
+            figure,
+        )
+    else:
+        text = ngettext("%(n)d sensory-sensitive space", "%(n)d sensory-sensitive spaces", figure)
+    text = text % {"n": figure}
+    if figure < threshold:
+        text += " " + gettext("(reached at %(t)d)") % {"t": threshold}
+    return text
+
+
+def milestone_progress(*, agency: Agency, figures: dict | None = None) -> list[MilestoneProgress]:
+    """Every site-certification milestone, in order, for one agency: the computed ones from
+    its figures (``agency_figures``, passed in when the page has them already) and its
+    verified sensory spaces, the others from its ticks. One query, or two without figures."""
+    figures = figures if figures is not None else agency_figures(agency=agency)
+    ticks = AgencyMilestone.objects.filter(agency=agency, milestone=OuterRef("pk"))
+    milestones = SiteMilestone.objects.annotate(
+        tick_done_on=Subquery(ticks.values("done_on")[:1]),
+        tick_note=Subquery(ticks.values("note")[:1]),
+        tick_verified_at=Subquery(ticks.values("verified_at")[:1]),
+    )
+    progress = []
+    for milestone in milestones:
+        if milestone.is_computed:
+            figure = (
+                agency.sensory_spaces
+                if milestone.measure == "sensory_spaces"
+                else figures[milestone.measure]
+            )
+            progress.append(
+                MilestoneProgress(
+                    milestone=milestone,
+                    computed=True,
+                    done=figure >= milestone.threshold,
+                    figure=figure,
+                    figure_text=_figure_text(milestone.measure, figure, milestone.threshold),
+                )
+            )
+        else:
+            progress.append(
+                MilestoneProgress(
+                    milestone=milestone,
+                    computed=False,
+                    done=milestone.tick_done_on is not None,
+                    done_on=milestone.tick_done_on,
+                    note=milestone.tick_note or "",
+                    verified=milestone.tick_verified_at is not None,
+                )
+            )
+    return progress

@@ -13,6 +13,16 @@ urlpatterns = [
     path("agencies/<slug:slug>/join/", directory.agency_request_join, name="agency_join"),
     path("agencies/<slug:slug>/manage/profile/", manage.manage_profile, name="manage_profile"),
     path(
+        "agencies/<slug:slug>/manage/profile/status-request/",
+        manage.manage_status_request,
+        name="manage_status_request",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/profile/status-request/withdraw/",
+        manage.manage_status_request_withdraw,
+        name="manage_status_request_withdraw",
+    ),
+    path(
         "agencies/<slug:slug>/manage/milestones/<int:milestone_id>/",
         manage.manage_milestone,
         name="manage_milestone",

@@ -28,6 +28,7 @@ from django.urls.resolvers import RoutePattern
 from members import services
 from members.models import (
     AgencyMilestone,
+    AgencyStatusRequest,
     DigestSubscription,
     MembershipState,
     SiteMilestone,
@@ -226,6 +227,12 @@ def admin_world(world):
             kind="test", to=["someone@example.org"], subject="Hello", body_text="Hello."
         ),
         DigestSubscription: DigestSubscription.objects.create(email="reader@example.org"),
+        AgencyStatusRequest: AgencyStatusRequest.objects.create(
+            agency=world.agency,
+            changes={"nmt_status": "implementing"},
+            previous={"nmt_status": "interested"},
+            note="We started in March.",
+        ),
         AgencyMilestone: AgencyMilestone.objects.create(
             agency=world.agency, milestone=world.milestone, done_on=dt.date(2026, 1, 5)
         ),

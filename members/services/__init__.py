@@ -1,10 +1,17 @@
 """Every write about people, agencies, memberships and credentials goes through these services:
 people (``people``), agencies and their lock (``agencies``), memberships (``memberships``),
 invitations (``invitations``), credentials (``credentials``), the roster import (``roster``),
-site-certification milestones (``milestones``) and the community digest's subscriptions
-(``digests``)."""
+site-certification milestones (``milestones``), the claims curators verify (``claims``) and the
+community digest's subscriptions (``digests``)."""
 
 from .agencies import agency_save, agency_update
+from .claims import (
+    agency_status_request_approve,
+    agency_status_request_decline,
+    agency_status_request_submit,
+    agency_status_request_withdraw,
+    milestone_verify,
+)
 from .credentials import credential_record, credential_verify
 from .digests import (
     DigestError,
@@ -14,7 +21,7 @@ from .digests import (
     digest_unsubscribe_url,
     weekly_digest_set,
 )
-from .errors import InvitationError, MembershipError
+from .errors import ClaimError, InvitationError, MembershipError
 from .invitations import (
     INVITATION_SALT,
     invitation_accept,
@@ -43,12 +50,17 @@ from .roster import roster_import
 
 __all__ = [
     "INVITATION_SALT",
+    "ClaimError",
     "DigestError",
     "InvitationError",
     "MembershipError",
     "account_delete_check",
     "account_erase",
     "agency_save",
+    "agency_status_request_approve",
+    "agency_status_request_decline",
+    "agency_status_request_submit",
+    "agency_status_request_withdraw",
     "agency_update",
     "calendar_token_regenerate",
     "credential_record",
@@ -68,6 +80,7 @@ __all__ = [
     "membership_respond_to_invitation",
     "membership_set_role",
     "milestone_set",
+    "milestone_verify",
     "person_for_user",
     "person_update",
     "roster_import",

@@ -6,11 +6,14 @@ coordinators acting at once can never leave an agency without a coordinator."""
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ..models import (
+    CLAIM_FIELDS,
     Agency,
     Membership,
 )
+from .errors import ClaimError
 
 
 def agency_save(*, agency: Agency) -> Agency:
@@ -21,7 +24,16 @@ def agency_save(*, agency: Agency) -> Agency:
 
 
 def agency_update(*, agency: Agency, fields: dict) -> Agency:
-    """Save the coordinator-editable profile fields (already validated by a form)."""
+    """Save the coordinator-editable profile fields (already validated by a form).
+
+    The verified claims (``CLAIM_FIELDS``) are not among them: a coordinator asks for those
+    (``agency_status_request_submit``) and a curator approves."""
+    claims = sorted(set(fields) & set(CLAIM_FIELDS))
+    if claims:
+        raise ClaimError(
+            _("Curators confirm these before they show: ask for the change instead (%(f)s).")
+            % {"f": ", ".join(claims)}
+        )
     for name, value in fields.items():
         setattr(agency, name, value)
     agency.full_clean(exclude=["slug"])

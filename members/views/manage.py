@@ -17,6 +17,7 @@ from portal.spreadsheets import csv_response
 from .. import selectors, services, spreadsheets
 from ..forms import (
     AgencyProfileForm,
+    AgencyStatusRequestForm,
     CredentialForm,
     InviteForm,
     MilestoneForm,
@@ -27,6 +28,7 @@ from ..forms import (
 from ..models import CredentialSource, MembershipState, SiteMilestone
 from ..permissions import CoordinatorRequiredMixin, coordinator_required
 from ..roster_import import parse_roster
+from ..services import ClaimError
 
 IMPORT_SESSION_KEY = "roster_import:{agency_id}"
 ROSTER_PAGE_SIZE = 50
@@ -74,6 +76,25 @@ def manage_weekly_digest(request, agency):
     return redirect("members:manage_home", slug=agency.slug)
 
 
+def _profile_page(request, agency, *, form=None, request_form=None):
+    """The profile page: the verified claims (public values, the pending request, the last
+    answer, and the form to ask for a change) and the agency's own description."""
+    requests = selectors.agency_status_requests(agency=agency)
+    if request_form is None:
+        request_form = AgencyStatusRequestForm(
+            initial=selectors.status_request_initial(
+                agency=agency, pending=requests["pending_request"]
+            )
+        )
+    form = form or AgencyProfileForm(instance=agency)
+    return render(
+        request,
+        "members/manage/profile.html",
+        {"agency": agency, "form": form, "request_form": request_form, **requests},
+        status=400 if form.errors or request_form.errors else 200,
+    )
+
+
 @coordinator_required
 def manage_profile(request, agency):
     form = AgencyProfileForm(request.POST or None, request.FILES or None, instance=agency)
@@ -81,12 +102,54 @@ def manage_profile(request, agency):
         services.agency_update(agency=agency, fields=form.cleaned_data)
         messages.success(request, _("The agency profile is saved."))
         return redirect("members:manage_profile", slug=agency.slug)
-    return render(
-        request,
-        "members/manage/profile.html",
-        {"agency": agency, "form": form},
-        status=400 if form.errors else 200,
-    )
+    if request.method == "POST":
+        # The form changed the instance while validating: show the page from the stored row.
+        agency.refresh_from_db()
+    return _profile_page(request, agency, form=form if request.method == "POST" else None)
+
+
+@require_POST
+@coordinator_required
+def manage_status_request(request, agency):
+    """Ask the curators to show these values (status, practising since, sensory spaces)."""
+    form = AgencyStatusRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            status_request = services.agency_status_request_submit(
+                agency=agency, requested_by=request.user, **form.cleaned_data
+            )
+        except ClaimError as error:
+            form.add_error(error.field, error.message)
+        else:
+            if status_request.is_pending:
+                messages.success(
+                    request,
+                    _(
+                        "Your request is with the curators. The public profile changes when "
+                        "one of them approves it; you will get an email either way."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Those are the public values already: your waiting request is withdrawn."),
+                )
+            return redirect(
+                f"{reverse('members:manage_profile', kwargs={'slug': agency.slug})}#claims"
+            )
+    return _profile_page(request, agency, request_form=form)
+
+
+@require_POST
+@coordinator_required
+def manage_status_request_withdraw(request, agency):
+    try:
+        services.agency_status_request_withdraw(agency=agency, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your request is withdrawn."))
+    return redirect(f"{reverse('members:manage_profile', kwargs={'slug': agency.slug})}#claims")
 
 
 class StaffRosterView(CoordinatorRequiredMixin, FilteredListView):

@@ -116,6 +116,10 @@ MATRIX: dict[str, dict[str, dict]] = {
     # Coordinator area of agency A
     "members:manage_home": {"GET": manage(200), "POST": manage(200)},
     "members:manage_profile": {"GET": manage(200), "POST": manage(400)},
+    # A blank status request: the profile page again, with the messages beside the fields.
+    "members:manage_status_request": {"GET": everyone(405), "POST": manage(400)},
+    # Nothing waiting to withdraw: a message on the profile page.
+    "members:manage_status_request_withdraw": {"GET": everyone(405), "POST": manage(302)},
     # A blank milestone form unticks it (nothing to untick): back to the dashboard.
     "members:manage_milestone": {"GET": everyone(405), "POST": manage(302)},
     # A blank on/off form changes nothing: a message on the overview.
@@ -302,8 +306,11 @@ CUSTOM_VIEWS = {
     "admin:resources_resource_decline": ("change", 200),
 }
 # What no one may do in the admin, superusers included: these rows change only through the
-# portal's services (outbox, registrations, reminders, practice reports, digest sign-ups).
+# portal's services (outbox, registrations, reminders, practice reports, digest sign-ups,
+# agencies' status requests).
 NEVER = {
+    "admin:members_agencystatusrequest_add",
+    "admin:members_agencystatusrequest_delete",
     "admin:members_digestsubscription_add",
     "admin:portal_outboxemail_add",
     "admin:portal_outboxemail_delete",
@@ -441,7 +448,7 @@ def test_every_manage_url_of_agency_a_is_closed_to_everyone_but_its_coordinators
         for name, pattern in PROJECT_URLS.items()
         if str(pattern.pattern).startswith("agencies/<slug:slug>/manage/")
     ]
-    assert len(manage_names) == 25
+    assert len(manage_names) == 27
     for name in manage_names:
         for method, statuses in MATRIX[name].items():
             if statuses == everyone(405):

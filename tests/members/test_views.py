@@ -487,10 +487,7 @@ def _profile_data(agency, **overrides) -> dict:
         "city": "Vallejo",
         "website": "agency.example.org",
         "description": "We practise NMT.",
-        "nmt_status": NmtStatus.IMPLEMENTING,
         "practises_nmt": "on",
-        "practising_since": "2019",
-        "sensory_spaces": "2",
         "sensory_spaces_note": "",
         "contact_email": "hello@agency.example.org",
     }
@@ -521,11 +518,7 @@ def test_manage_profile_saves_the_agency(coordinator_client, agency_a, media):
     )
     assert response.status_code == 302
     agency_a.refresh_from_db()
-    assert (agency_a.county, agency_a.city, agency_a.nmt_status) == (
-        "solano",
-        "Vallejo",
-        "implementing",
-    )
+    assert (agency_a.county, agency_a.city) == ("solano", "Vallejo")
     assert agency_a.website == "https://agency.example.org"
     assert agency_a.practises_nmt
     assert not agency_a.practises_nme
@@ -580,14 +573,41 @@ def test_manage_profile_refuses_a_gif_logo(coordinator_client, agency_a, media):
 def test_manage_profile_refuses_bad_values_beside_their_fields(coordinator_client, agency_a):
     response = coordinator_client.post(
         _url("manage_profile", agency_a),
-        _profile_data(agency_a, name="", county="atlantis", practising_since="1890"),
+        _profile_data(agency_a, name="", county="atlantis", description="x" * 5001),
     )
     page = response.content.decode()
     assert response.status_code == 400
-    for field in ("name", "county", "practising_since"):
+    for field in ("name", "county", "description"):
         assert f'id="id_{field}_error"' in page
+    assert "at most 5000 characters (it has 5001)" in page
     agency_a.refresh_from_db()
-    assert agency_a.name == "Agency A"
+    assert (agency_a.name, agency_a.city, agency_a.description) == ("Agency A", "", "")
+
+
+def test_the_profile_form_cannot_set_the_verified_values(coordinator_client, agency_a):
+    """NMT status, practising since and sensory spaces are claims: posting them with the
+    profile changes nothing public (they go through a request to the curators)."""
+    response = coordinator_client.post(
+        _url("manage_profile", agency_a),
+        _profile_data(
+            agency_a,
+            nmt_status=NmtStatus.CERTIFIED_SITE,
+            practising_since="2001",
+            sensory_spaces="40",
+        ),
+    )
+    assert response.status_code == 302
+    agency_a.refresh_from_db()
+    assert agency_a.city == "Vallejo"  # the rest of the profile is saved
+    assert (agency_a.nmt_status, agency_a.practising_since, agency_a.sensory_spaces) == (
+        NmtStatus.INTERESTED,
+        None,
+        0,
+    )
+    page = coordinator_client.get(_url("manage_profile", agency_a)).content.decode()
+    assert 'name="nmt_status"' in page  # only in the request form, which posts elsewhere
+    assert page.count('name="nmt_status"') == 1
+    assert reverse("members:manage_status_request", args=[agency_a.slug]) in page
 
 
 # --- Manage: roster ---------------------------------------------------------------------------

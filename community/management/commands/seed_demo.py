@@ -21,6 +21,8 @@ from members import services as member_services
 from members.models import (
     Agency,
     AgencyKind,
+    AgencyMilestone,
+    AgencyStatusRequest,
     County,
     Credential,
     CredentialLevel,
@@ -30,6 +32,7 @@ from members.models import (
     NmtStatus,
     Person,
     Role,
+    SiteMilestone,
     User,
     levels_from,
 )
@@ -403,6 +406,7 @@ class Command(BaseCommand):
         trainings = self._trainings(timezone.localdate())
         self._demo_registrations()
         self._practice_reports()
+        self._claims(timezone.localdate())
         resources = self._library()
         meetings = seed_series(timezone.localdate())
         proposals = seed_proposal(timezone.localdate())
@@ -414,6 +418,39 @@ class Command(BaseCommand):
                 f"{proposals} new training proposals."
             )
         )
+
+    def _claims(self, today: dt.date) -> None:
+        """What curators verify: coordinator2's agency asks to become a certified site (waiting
+        in the admin), and the first demo agency's reported milestones, one verified and one
+        waiting. Made once: an agency with a request or a tick already is left alone."""
+        asking = Agency.objects.get(slug="a-better-way")
+        if not AgencyStatusRequest.objects.filter(agency=asking).exists():
+            AgencyStatusRequest.objects.create(
+                agency=asking,
+                changes={"nmt_status": NmtStatus.CERTIFIED_SITE.value},
+                previous={"nmt_status": asking.nmt_status},
+                note="The Neurosequential Network certified our Berkeley site last month; the "
+                "letter is on file with our director.",
+                requested_by=User.objects.get(email="coordinator2@example.org"),
+            )
+        agency = Agency.objects.get(slug="san-mateo-county-bhrs")
+        if AgencyMilestone.objects.filter(agency=agency).exists():
+            return
+        admin = User.objects.get(email="admin@example.org")
+        for title, days_ago, verified in (
+            ("Leadership commits to implementing NMT", 900, True),
+            ("An implementation lead is named", 400, False),
+        ):
+            milestone = SiteMilestone.objects.filter(title=title).first()
+            if milestone is None:  # renamed or removed by the admins
+                continue
+            AgencyMilestone.objects.create(
+                agency=agency,
+                milestone=milestone,
+                done_on=today - dt.timedelta(days=days_ago),
+                verified_at=timezone.now() if verified else None,
+                verified_by=admin if verified else None,
+            )
 
     def _users(self) -> int:
         created = 0

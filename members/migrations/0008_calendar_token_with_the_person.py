@@ -16,7 +16,7 @@ def give_every_person_a_token(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0005_default_milestones")]
+    dependencies = [("members", "0007_computed_milestones")]
 
     operations = [
         migrations.RunPython(give_every_person_a_token, migrations.RunPython.noop),
