@@ -39,9 +39,9 @@ from trainings.models import (
 )
 from trainings.selectors import practice_figures
 from trainings.services import (
+    attendance_mark,
     registration_cancel,
     registration_create,
-    registration_mark_attendance,
     training_cancel,
     training_sync_schedule,
 )
@@ -213,8 +213,11 @@ def test_the_follow_up_is_delivered_exactly_once_however_often_the_dispatchers_r
     mailoutbox, django_capture_on_commit_callbacks
 ):
     registration = register(phase_1(day(pacific(2027, 2, 17, 9))), now=pacific(2027, 1, 10, 12))
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=None
+    attendance_mark(
+        training=registration.training,
+        marks={registration.pk: Attendance.ATTENDED},
+        marked_by=None,
+        now=pacific(2027, 2, 17, 12),
     )
     due = practice_reminder(registration).due_at
     outbox_dispatch()  # The registration's own confirmation goes out first.
@@ -247,7 +250,9 @@ def test_people_marked_absent_or_excused_get_no_follow_up(attendance):
     now = pacific(2027, 1, 10, 12)
     away = register(training, now=now)
     unmarked = register(training, now=now)  # Attendance not marked: still asked.
-    registration_mark_attendance(registration=away, attendance=attendance, marked_by=None)
+    attendance_mark(
+        training=training, marks={away.pk: attendance}, marked_by=None, now=pacific(2027, 2, 17, 12)
+    )
 
     queued = reminders_enqueue_due(now=practice_reminder(away).due_at)
 

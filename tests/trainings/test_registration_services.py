@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.services import account_delete
-from members.models import Credential, CredentialLevel, CredentialSource, PracticeModel
+from members.models import CredentialLevel, PracticeModel
 from tests.factories import CredentialFactory, PersonFactory, TrainingFactory, UserFactory
 from tests.trainings.factories import RegistrationFactory, member
 from trainings.models import Attendance, Kind, Model, Registration, RegistrationStatus, Status
@@ -19,7 +19,6 @@ from trainings.services import (
     registration_cancel,
     registration_create,
     registration_create_batch,
-    registration_mark_attendance,
     registration_substitute,
     training_cancel,
     training_save,
@@ -472,73 +471,6 @@ def test_a_substitution_is_refused_for_a_cancelled_place_itself_or_a_started_tra
             registration=original, person=member(home_agency), substituted_by=coordinator.user
         )
     assert training.registrations.active().get() == original
-
-
-# --- Attendance -------------------------------------------------------------------------------
-
-
-def test_attending_a_concepts_training_records_the_concepts_credential_once(curator):
-    training = TrainingFactory(kind=Kind.CONCEPTS, model=Model.NME)
-    registration = _register(training)
-    person = registration.person
-
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=curator
-    )
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ABSENT, marked_by=curator
-    )
-    marked = registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=curator
-    )
-
-    assert marked.attendance == Attendance.ATTENDED
-    credential = Credential.objects.get(person=person)
-    assert (credential.level, credential.model) == (CredentialLevel.CONCEPTS, PracticeModel.NME)
-    assert credential.source == CredentialSource.ATTENDANCE
-    assert credential.recorded_by == curator
-    assert credential.earned_on == timezone.localdate()
-
-
-def test_attendance_keeps_a_concepts_credential_already_on_record(curator):
-    training = TrainingFactory(kind=Kind.CONCEPTS)
-    registration = _register(training)
-    CredentialFactory(person=registration.person, source=CredentialSource.COORDINATOR)
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=curator
-    )
-    assert Credential.objects.get(person=registration.person).source == CredentialSource.COORDINATOR
-
-
-@pytest.mark.parametrize(
-    ("kind", "attendance"),
-    [
-        (Kind.PHASE_1, Attendance.ATTENDED),
-        (Kind.COMMUNITY_OF_PRACTICE, Attendance.ATTENDED),
-        (Kind.CONCEPTS, Attendance.ABSENT),
-        (Kind.CONCEPTS, Attendance.EXCUSED),
-    ],
-)
-def test_only_attending_a_concepts_training_records_a_credential(curator, kind, attendance):
-    training = TrainingFactory(kind=kind, required_level="")
-    registration = _register(training)
-    registration_mark_attendance(
-        registration=registration, attendance=attendance, marked_by=curator
-    )
-    assert registration.person.credentials.count() == 0
-
-
-def test_attendance_is_refused_for_the_waitlist_and_unknown_values(curator):
-    training = TrainingFactory(capacity=1)
-    confirmed, waitlisted = _register(training), _register(training)
-    with pytest.raises(RegistrationError, match="Only confirmed participants can be marked"):
-        registration_mark_attendance(
-            registration=waitlisted, attendance=Attendance.ATTENDED, marked_by=curator
-        )
-    with pytest.raises(RegistrationError, match="Unknown attendance value"):
-        registration_mark_attendance(registration=confirmed, attendance="maybe", marked_by=curator)
-    assert set(training.registrations.values_list("attendance", flat=True)) == {""}
-    assert not Credential.objects.exists()
 
 
 # --- Account deletion -------------------------------------------------------------------------

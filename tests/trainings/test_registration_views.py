@@ -21,7 +21,7 @@ from tests.factories import (
     PersonFactory,
     TrainingFactory,
 )
-from tests.trainings.factories import RegistrationFactory, member
+from tests.trainings.factories import RegistrationFactory, member, start_now
 from trainings.models import Attendance, Kind, Registration, RegistrationStatus, Status, Training
 from trainings.services import registration_cancel, registration_create
 
@@ -634,6 +634,7 @@ def test_the_admin_roster_marks_attendance_and_records_the_concepts_credential(c
     training = TrainingFactory(kind=Kind.CONCEPTS, capacity=2)
     present, absent = _register(training), _register(training)
     waiting = _register(training)
+    start_now(training)
     client.force_login(curator)
     url = reverse("admin:trainings_training_roster", args=[training.pk])
 

@@ -18,6 +18,7 @@ from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
 from .. import selectors, services
+from ..forms import attendance_marks
 from ..models import (
     Attendance,
     Registration,
@@ -261,30 +262,30 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         training = get_object_or_404(Training, pk=training_id)
         if not self.has_change_permission(request, training):
             raise PermissionDenied
-        registrations = list(selectors.training_roster(training=training))
         if request.method == "POST":
-            changed = 0
-            for registration in registrations:
-                value = request.POST.get(f"attendance-{registration.pk}")
-                if value is None or value == registration.attendance:
-                    continue
-                try:
-                    services.registration_mark_attendance(
-                        registration=registration, attendance=value, marked_by=request.user
-                    )
-                except ApplicationError as error:
-                    self.message_user(request, error.message, messages.ERROR)
-                else:
-                    changed += 1
-            self.message_user(
-                request,
-                ngettext(
-                    "Attendance saved for %d person.", "Attendance saved for %d people.", changed
+            try:
+                outcome = services.attendance_mark(
+                    training=training, marks=attendance_marks(request.POST), marked_by=request.user
                 )
-                % changed,
-                messages.SUCCESS,
-            )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                for note in outcome.refused:
+                    self.message_user(request, str(note), messages.ERROR)
+                for note in outcome.kept:
+                    self.message_user(request, str(note), messages.WARNING)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Attendance saved for %d person.",
+                        "Attendance saved for %d people.",
+                        outcome.changed,
+                    )
+                    % outcome.changed,
+                    messages.SUCCESS,
+                )
             return HttpResponseRedirect(request.path)
+        registrations = list(selectors.training_roster(training=training))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
