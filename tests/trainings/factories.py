@@ -12,7 +12,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from members.models import Person, Role, User
-from tests.factories import MembershipFactory, PersonFactory, TrainingFactory, UserFactory
+from tests.factories import (
+    CredentialFactory,
+    MembershipFactory,
+    PersonFactory,
+    TrainingFactory,
+    UserFactory,
+)
 from trainings.models import Registration, RegistrationStatus, Session, Training
 
 
@@ -67,3 +73,14 @@ def start_now(training: Training) -> Training:
     )
     training.refresh_from_db()
     return training
+
+
+def eligible_person(training: Training) -> Person:
+    """A new person who holds what ``training`` requires (Phase I needs the concepts training),
+    for tests about something else than eligibility."""
+    person = PersonFactory()
+    if training.effective_required_level:
+        CredentialFactory(
+            person=person, level=training.effective_required_level, model=training.model
+        )
+    return person

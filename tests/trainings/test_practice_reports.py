@@ -24,7 +24,7 @@ from tests.factories import (
     TrainingFactory,
     pacific,
 )
-from tests.trainings.factories import RegistrationFactory
+from tests.trainings.factories import RegistrationFactory, eligible_person
 from trainings.models import (
     PRACTICE_FOLLOW_UP,
     Attendance,
@@ -67,7 +67,9 @@ def day(start: dt.datetime, hours: int = 7) -> tuple[dt.datetime, dt.datetime]:
 
 
 def register(training, *, now: dt.datetime, person=None) -> Registration:
-    return registration_create(training=training, person=person or PersonFactory(), now=now)
+    return registration_create(
+        training=training, person=person or eligible_person(training), now=now
+    )
 
 
 def practice_reminder(registration: Registration):
@@ -166,7 +168,7 @@ def test_the_practice_follow_up_moves_with_a_reschedule():
     # Rescheduling runs on the real clock.
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
     training = phase_1(day(start))
-    registration = registration_create(training=training, person=PersonFactory())
+    registration = registration_create(training=training, person=eligible_person(training))
     reminder = practice_reminder(registration)
     before = timezone.localtime(reminder.due_at)
 
@@ -199,7 +201,7 @@ def test_the_practice_follow_up_is_cancelled_with_the_registration():
 def test_the_practice_follow_up_is_cancelled_with_the_training():
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
     training = phase_1(day(start))
-    registration = registration_create(training=training, person=PersonFactory())
+    registration = registration_create(training=training, person=eligible_person(training))
 
     training_cancel(training=training)
 

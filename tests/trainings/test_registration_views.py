@@ -113,6 +113,37 @@ def test_a_full_training_offers_the_waitlist(client):
     assert f'action="{_register_url(training)}"' in page
 
 
+def test_a_full_phase_1_offers_the_waitlist_only_to_people_with_the_concepts_training(client):
+    training = TrainingFactory(kind=Kind.PHASE_1, capacity=1)
+    holder, missing = PersonFactory(), PersonFactory()
+    for person in (holder, PersonFactory()):
+        CredentialFactory(person=person, level=CredentialLevel.CONCEPTS)
+    _register(training, Credential.objects.exclude(person=holder).get().person)
+
+    without = _page(_signed_in(client, missing).get(training.get_absolute_url()))
+    with_it = _page(_signed_in(client, holder).get(training.get_absolute_url()))
+
+    assert "Not eligible yet." in without
+    assert "requires “Trained in NMT concepts” (NMT)" in without
+    assert "Join the waitlist" not in without
+    assert _register_url(training) not in without
+    assert ">Join the waitlist</button>" in with_it
+
+
+def test_someone_waitlisted_who_lost_the_prerequisite_is_told_seats_pass_them_by(client):
+    training = TrainingFactory(kind=Kind.PHASE_1, capacity=0)
+    person = PersonFactory()
+    CredentialFactory(person=person, level=CredentialLevel.CONCEPTS)
+    _register(training, person)
+    person.credentials.all().delete()
+
+    page = _page(_signed_in(client, person).get(training.get_absolute_url()))
+
+    assert "You're number 1 on the waitlist." in page
+    assert "requires “Trained in NMT concepts” (NMT)" in page
+    assert "freed seats go to the next people on the waitlist" in page
+
+
 @pytest.mark.parametrize("signed_in", [True, False], ids=["member", "anonymous"])
 def test_a_closed_training_says_why(client, signed_in):
     training = TrainingFactory(registration_closes_at=timezone.now() - HOUR)

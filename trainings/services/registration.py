@@ -133,12 +133,21 @@ def _take_place(
 
 
 def promote_waitlist(training: Training, *, now) -> list[Registration]:
-    """Give free seats to the waitlist, first come first served; the caller holds the lock."""
+    """Give free seats to the waitlist, first come first served; the caller holds the lock.
+
+    Someone who no longer meets the training's requirement (their credential was removed, or
+    the curator raised the requirement since they joined) is passed over but keeps their place:
+    once the credential is back on their record, the next free seat is theirs in turn.
+    """
     promoted = []
-    while training.seats_taken < training.capacity:
-        nxt = training.registrations.waitlisted().in_arrival_order().first()
-        if nxt is None:
+    if training.seats_taken >= training.capacity:
+        return promoted
+    waiting = training.registrations.waitlisted().in_arrival_order().select_related("person")
+    for nxt in waiting:
+        if training.seats_taken >= training.capacity:
             break
+        if nxt.person is not None and eligibility_reason(training, nxt.person):
+            continue
         nxt.status = RegistrationStatus.CONFIRMED
         nxt.confirmed_at = now
         nxt.save(update_fields=["status", "confirmed_at", "updated_at"])
