@@ -743,6 +743,29 @@ def test_the_admin_cancel_action_goes_through_the_service(client, curator):
     assert training.seats_taken == 1
 
 
+def test_the_admin_cancel_action_names_a_refused_registration_and_cancels_the_others(
+    client, curator
+):
+    under_way = TrainingFactory(title="Under way")
+    sat_in = _register(under_way, PersonFactory(display_name="Sat In"))
+    start_now(under_way)
+    running = _register(TrainingFactory(), PersonFactory(display_name="Ran Late"))
+    client.force_login(curator)
+
+    response = client.post(
+        reverse("admin:trainings_registration_changelist"),
+        {"action": "cancel_registrations", "_selected_action": [sat_in.pk, running.pk]},
+        follow=True,
+    )
+
+    page = html.unescape(_page(response))
+    assert f"{sat_in}: The training has started; it can no longer be cancelled." in page
+    assert "Cancelled 1 registration." in page
+    sat_in.refresh_from_db()
+    running.refresh_from_db()
+    assert (sat_in.status, running.status) == (CONFIRMED, CANCELLED)
+
+
 # --- Query counts -----------------------------------------------------------------------------
 
 # The same number of queries for 1 row and for 50 (measured on PostgreSQL, signed in):

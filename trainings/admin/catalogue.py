@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from portal.admin import ServiceActionMixin
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
@@ -115,7 +116,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
+class TrainingAdmin(AttendanceReportMixin, ServiceActionMixin, ImportExportModelAdmin):
     resource_classes = [TrainingResource]
     form = TrainingAdminForm
     list_display = [
@@ -309,42 +310,30 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         super().save_related(request, form, formsets, change)
         services.training_sync_schedule(training=form.instance, bump_sequence=change)
 
-    def _run(self, request, queryset, service, done_message):
-        done = 0
-        for training in queryset:
-            try:
-                service(training=training)
-            except ApplicationError as error:
-                self.message_user(request, f"{training}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-
     @admin.action(description=_("Publish selected trainings"))
     def publish(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
-            services.training_publish,
+            lambda training: services.training_publish(training=training),
             lambda n: ngettext("Published %d training.", "Published %d trainings.", n) % n,
         )
 
     @admin.action(description=_("Cancel selected trainings"))
     def cancel(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
-            services.training_cancel,
+            lambda training: services.training_cancel(training=training),
             lambda n: ngettext("Cancelled %d training.", "Cancelled %d trainings.", n) % n,
         )
 
     @admin.action(description=_("Duplicate for the next cohort (as drafts)"))
     def duplicate(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
-            services.training_duplicate,
+            lambda training: services.training_duplicate(training=training),
             lambda n: (
                 ngettext(
                     "Created %d draft copy; set its dates and publish it.",
