@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from portal.admin import ServiceActionMixin
 from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
@@ -199,7 +200,7 @@ class CredentialAdminForm(forms.ModelForm):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(ServiceActionMixin, admin.ModelAdmin):
     form = CredentialAdminForm
     list_display = ["person", "level", "model", "earned_on", "source", "verified"]
     list_filter = ["verified", "level", "model", "source"]
@@ -221,14 +222,13 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verify selected credentials"))
     def verify(self, request, queryset):
-        count = 0
-        for credential in queryset.filter(verified=False):
-            services.credential_verify(credential=credential, verified_by=request.user)
-            count += 1
-        self.message_user(
+        self.run_service_action(
             request,
-            ngettext("Verified %d credential.", "Verified %d credentials.", count) % count,
-            messages.SUCCESS,
+            queryset.filter(verified=False),
+            lambda credential: services.credential_verify(
+                credential=credential, verified_by=request.user
+            ),
+            lambda n: ngettext("Verified %d credential.", "Verified %d credentials.", n) % n,
         )
 
 
@@ -254,7 +254,7 @@ class DigestStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(DigestSubscription)
-class DigestSubscriptionAdmin(admin.ModelAdmin):
+class DigestSubscriptionAdmin(ServiceActionMixin, admin.ModelAdmin):
     """Subscriptions come only through the double opt-in pages, so curators can look and
     unsubscribe someone who asks, but not add or edit addresses."""
 
@@ -279,14 +279,11 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Unsubscribe the selected addresses"))
     def unsubscribe(self, request, queryset):
-        count = 0
-        for subscription in queryset.filter(unsubscribed_at__isnull=True):
-            services.digest_unsubscribe(subscription=subscription)
-            count += 1
-        self.message_user(
+        self.run_service_action(
             request,
-            ngettext("Unsubscribed %d address.", "Unsubscribed %d addresses.", count) % count,
-            messages.SUCCESS,
+            queryset.filter(unsubscribed_at__isnull=True),
+            lambda subscription: services.digest_unsubscribe(subscription=subscription),
+            lambda n: ngettext("Unsubscribed %d address.", "Unsubscribed %d addresses.", n) % n,
         )
 
 

@@ -1,9 +1,48 @@
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
+from .exceptions import ApplicationError
 from .models import OutboxEmail, OutboxState
+
+
+class ServiceActionMixin:
+    """For a ModelAdmin whose actions call a service once per selected object, as every admin
+    action does, so the domain's rules hold in the admin too."""
+
+    def run_service_action(
+        self,
+        request,
+        queryset: Iterable,
+        action: Callable[[Any], Any],
+        success_message: Callable[[int], str],
+        *,
+        count: Callable[[Any], int] | None = None,
+    ) -> int:
+        """Call ``action(obj)`` for each object. A refusal (``ApplicationError``) is reported
+        with that object's name, and the others still go through. Then ``success_message(n)``
+        is reported, ``n`` being how many went through (or the sum of ``count(result)``, for a
+        service that makes several things per object), unless every one was refused.
+
+        Returns ``n``.
+        """
+        done = succeeded = refused = 0
+        for obj in queryset:
+            try:
+                result = action(obj)
+            except ApplicationError as error:
+                refused += 1
+                self.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+            else:
+                succeeded += 1
+                done += count(result) if count else 1
+        if succeeded or not refused:
+            self.message_user(request, success_message(done), messages.SUCCESS)
+        return done
 
 
 @admin.register(OutboxEmail)

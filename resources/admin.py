@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.admin import ServiceActionMixin
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
@@ -50,7 +51,7 @@ class VocabularyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(ServiceActionMixin, admin.ModelAdmin):
     form = ResourceAdminForm
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = [
@@ -184,21 +185,9 @@ class ResourceAdmin(admin.ModelAdmin):
 
     # --- Actions ----------------------------------------------------------------------------
 
-    def _run(self, request, queryset, action, done_message):
-        done = 0
-        for resource in queryset:
-            try:
-                action(resource)
-            except ApplicationError as error:
-                self.message_user(request, f"{resource}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-
     @admin.action(description=_("Publish selected resources"))
     def publish(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
             lambda r: services.resource_publish(resource=r, reviewed_by=request.user),
@@ -207,7 +196,7 @@ class ResourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Feature selected resources"))
     def feature(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
             lambda r: services.resource_feature(resource=r, featured=True),
@@ -216,7 +205,7 @@ class ResourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Stop featuring selected resources"))
     def unfeature(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
             lambda r: services.resource_feature(resource=r, featured=False),
@@ -225,7 +214,7 @@ class ResourceAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Archive selected resources"))
     def archive(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
             lambda r: services.resource_archive(resource=r),

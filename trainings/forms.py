@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -36,3 +38,18 @@ class PracticeReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+
+
+# At most 18 digits: a bigger id would be a database error, not a mark that matches nothing.
+ATTENDANCE_FIELD = re.compile(r"^attendance-(\d{1,18})$")
+
+
+def attendance_marks(data) -> dict[int, str]:
+    """The roster form's marks, ``attendance-<registration id>`` → value, for
+    ``attendance_mark`` (which checks the values and ignores other trainings' registrations)."""
+    marks = {}
+    for key, value in data.items():
+        match = ATTENDANCE_FIELD.match(key)
+        if match:
+            marks[int(match.group(1))] = value
+    return marks

@@ -1,5 +1,5 @@
-"""Who may register, and when: the rules that the registration services enforce and the pages
-explain (selectors show the same reason a service would refuse with)."""
+"""Who may register, and when, and when attendance may be marked: the rules that the services
+enforce and the pages explain (selectors show the same reason a service would refuse with)."""
 
 import datetime as dt
 
@@ -51,3 +51,15 @@ def eligibility_reason(training: Training, person: Person, *, credentials=None) 
         "level": label,
         "model": training.get_model_display(),
     }
+
+
+def attendance_closed_reason(training: Training, *, now: dt.datetime) -> str:
+    """Why attendance cannot be marked yet, or "" once the first session has started."""
+    if training.starts_at is None:
+        return _("The training has no sessions yet; attendance can be marked once it has started.")
+    if training.starts_at > now:
+        starts = timezone.localdate(training.starts_at)
+        return _(
+            "The training starts on %(date)s; attendance can be marked once it has started."
+        ) % {"date": date_format(starts, "M j, Y")}
+    return ""

@@ -145,10 +145,12 @@ def viewer_state(*, user, training: Training, now: dt.datetime | None = None) ->
     if registration and registration.status == RegistrationStatus.CONFIRMED:
         return ViewerState("registered", registration, agencies=agencies, coordinated=coordinated)
     if registration:
+        # Promotion passes over someone who no longer meets the requirement: say so.
         return ViewerState(
             "waitlisted",
             registration,
             position=waitlist_position(registration),
+            reason=eligibility_reason(training, person),
             agencies=agencies,
             coordinated=coordinated,
         )

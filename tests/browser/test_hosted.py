@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 from members import services as members_services
 from members.models import CredentialLevel, Membership, MembershipState, Role
 from tests.factories import AgencyFactory, CredentialFactory, UserFactory
+from tests.trainings.factories import start_now
 from trainings.models import Attendance, Format, Registration, Series, Status, Training
 from trainings.services import registration_create, series_generate
 
@@ -187,6 +188,7 @@ def test_the_host_marks_attendance_and_writes_notes_for_a_series_meeting(
     registration_create(
         training=meeting, person=guest.person, agency=guest_agency, registered_by=guest
     )
+    start_now(meeting)  # attendance is marked once the meeting has begun
 
     # The coordinator opens the meeting's roster from the hosted trainings.
     sign_in(page, coordinator.email)

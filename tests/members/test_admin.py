@@ -17,6 +17,7 @@ from members.models import (
     Credential,
     CredentialLevel,
     CredentialSource,
+    DigestSubscription,
     MembershipState,
     PracticeModel,
 )
@@ -323,3 +324,32 @@ def test_credential_with_a_future_date_is_refused_in_the_admin_with_a_message(cl
     assert response.status_code == 200
     assert "The date earned cannot be in the future." in response.content.decode()
     assert not Credential.objects.exists()
+
+
+# --- The digest's subscriptions ---------------------------------------------------------------
+
+
+def test_digest_unsubscribe_action_unsubscribes_through_the_service(client, curator):
+    now = timezone.now()
+    receiving, other, left = (
+        DigestSubscription.objects.create(email=email, confirmed_at=now, unsubscribed_at=gone)
+        for email, gone in (
+            ("a@example.org", None),
+            ("b@example.org", None),
+            ("c@example.org", now - dt.timedelta(days=3)),
+        )
+    )
+    client.force_login(curator)
+
+    response = client.post(
+        reverse("admin:members_digestsubscription_changelist"),
+        {"action": "unsubscribe", "_selected_action": [receiving.pk, left.pk]},
+        follow=True,
+    )
+
+    assert "Unsubscribed 1 address." in response.content.decode()
+    for subscription in (receiving, other, left):
+        subscription.refresh_from_db()
+    assert receiving.unsubscribed_at is not None
+    assert other.unsubscribed_at is None
+    assert left.unsubscribed_at == now - dt.timedelta(days=3)  # kept: the first date stands

@@ -3,9 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.contrib import messages
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.admin import ServiceActionMixin
+from portal.exceptions import ApplicationError
 from portal.models import OutboxEmail, OutboxState
 from portal.services import outbox_dispatch
 
@@ -83,3 +86,56 @@ def test_healthz_shows_the_due_and_failed_counts(client, failed):
     body = client.get(reverse("healthz")).json()
 
     assert body["email"] == {"due": 2, "failed": 1}
+
+
+# --- Admin actions that call a service per object ---------------------------------------------
+
+
+class Books(ServiceActionMixin):
+    """A stand-in ModelAdmin: ``message_user`` is the one thing the mixin needs of it."""
+
+    def __init__(self):
+        self.said = []
+
+    def message_user(self, request, message, level):
+        self.said.append((level, message))
+
+
+def _shelve(book: str) -> str:
+    if book.startswith("torn"):
+        raise ApplicationError(f"{book} cannot be shelved.")
+    return book
+
+
+def _shelved(n: int) -> str:
+    return f"Shelved {n}."
+
+
+def test_a_refused_object_is_reported_by_name_and_the_others_still_go_through():
+    admin_class, shelved = Books(), []
+
+    done = admin_class.run_service_action(
+        None, ["atlas", "torn map", "almanac"], lambda b: shelved.append(_shelve(b)), _shelved
+    )
+
+    assert done == 2
+    assert shelved == ["atlas", "almanac"]
+    assert admin_class.said == [
+        (messages.ERROR, "torn map: torn map cannot be shelved."),
+        (messages.SUCCESS, "Shelved 2."),
+    ]
+
+
+def test_when_every_object_is_refused_no_success_is_claimed():
+    admin_class = Books()
+    admin_class.run_service_action(None, ["torn a", "torn b"], _shelve, _shelved)
+    assert [level for level, _message in admin_class.said] == [messages.ERROR, messages.ERROR]
+
+
+def test_a_service_that_makes_several_things_per_object_counts_them():
+    admin_class = Books()
+    done = admin_class.run_service_action(
+        None, ["ab", "torn", "cde", ""], lambda b: list(_shelve(b)), _shelved, count=len
+    )
+    assert done == 5
+    assert admin_class.said[-1] == (messages.SUCCESS, "Shelved 5.")  # "" made nothing, yet ran

@@ -5,13 +5,21 @@ training's registrations); it keeps ``Training.seats_taken`` in step for confirm
 Everything else should go through the services.
 """
 
+import datetime as dt
+
 import factory
 from django.db.models import F
 from django.utils import timezone
 
 from members.models import Person, Role, User
-from tests.factories import MembershipFactory, PersonFactory, TrainingFactory, UserFactory
-from trainings.models import Registration, RegistrationStatus, Training
+from tests.factories import (
+    CredentialFactory,
+    MembershipFactory,
+    PersonFactory,
+    TrainingFactory,
+    UserFactory,
+)
+from trainings.models import Registration, RegistrationStatus, Session, Training
 
 
 class RegistrationFactory(factory.django.DjangoModelFactory):
@@ -50,3 +58,29 @@ def people_in_bulk(count: int, *, prefix: str = "crowd") -> list[Person]:
     return Person.objects.bulk_create(
         Person(user=user, display_name=f"{prefix.title()} {n:03d}") for n, user in enumerate(users)
     )
+
+
+def start_now(training: Training) -> Training:
+    """Move ``training`` so that its first session began an hour ago (registrations made while it
+    was ahead stay); attendance can then be marked."""
+    shift = timezone.now() - dt.timedelta(hours=1) - training.starts_at
+    for session in training.sessions.all():
+        Session.objects.filter(pk=session.pk).update(
+            starts_at=session.starts_at + shift, ends_at=session.ends_at + shift
+        )
+    Training.objects.filter(pk=training.pk).update(
+        starts_at=training.starts_at + shift, ends_at=training.ends_at + shift
+    )
+    training.refresh_from_db()
+    return training
+
+
+def eligible_person(training: Training) -> Person:
+    """A new person who holds what ``training`` requires (Phase I needs the concepts training),
+    for tests about something else than eligibility."""
+    person = PersonFactory()
+    if training.effective_required_level:
+        CredentialFactory(
+            person=person, level=training.effective_required_level, model=training.model
+        )
+    return person

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from members.models import Credential, CredentialSource
 from tests.factories import TrainingFactory
-from tests.trainings.factories import RegistrationFactory, member
+from tests.trainings.factories import RegistrationFactory, member, start_now
 from trainings.models import Attendance, Kind, RegistrationStatus, Status
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,12 @@ def hosted(home_agency):
     return TrainingFactory(
         title="Sensory Regulation Strategies", slug="sensory", host_agency=home_agency
     )
+
+
+@pytest.fixture
+def started(hosted):
+    """``hosted``, begun an hour ago: attendance can be marked."""
+    return start_now(hosted)
 
 
 def hosted_url(agency) -> str:
@@ -122,16 +128,16 @@ def test_the_manage_nav_links_to_hosted_trainings_and_proposals(coordinator_clie
 
 
 def test_the_host_marks_attendance_from_the_roster(
-    coordinator_client, home_agency, other_agency, hosted
+    coordinator_client, home_agency, other_agency, started
 ):
-    ours = RegistrationFactory(training=hosted, person=member(home_agency, name="Ann Ours"))
+    ours = RegistrationFactory(training=started, person=member(home_agency, name="Ann Ours"))
     theirs = RegistrationFactory(
-        training=hosted, person=member(other_agency, name="Ben Theirs"), agency=other_agency
+        training=started, person=member(other_agency, name="Ben Theirs"), agency=other_agency
     )
 
-    page = coordinator_client.get(roster_url(home_agency, hosted)).content.decode()
+    page = coordinator_client.get(roster_url(home_agency, started)).content.decode()
     response = coordinator_client.post(
-        roster_url(home_agency, hosted),
+        roster_url(home_agency, started),
         {
             f"attendance-{ours.pk}": Attendance.ATTENDED,
             f"attendance-{theirs.pk}": Attendance.EXCUSED,
@@ -151,7 +157,9 @@ def test_the_host_marks_attendance_from_the_roster(
 def test_attending_a_hosted_concepts_training_records_the_credential(
     coordinator_client, coordinator, home_agency, other_agency
 ):
-    training = TrainingFactory(kind=Kind.CONCEPTS, model="nme", host_agency=home_agency)
+    training = TrainingFactory(
+        kind=Kind.CONCEPTS, model="nme", host_agency=home_agency, days_ahead=-1
+    )
     person = member(other_agency, name="Visiting Teacher")
     registration = RegistrationFactory(training=training, person=person, agency=other_agency)
 
@@ -166,12 +174,12 @@ def test_attending_a_hosted_concepts_training_records_the_credential(
 
 
 def test_an_unknown_attendance_value_changes_nothing_and_says_so(
-    coordinator_client, home_agency, hosted
+    coordinator_client, home_agency, started
 ):
-    registration = RegistrationFactory(training=hosted, person=member(home_agency, name="Ann"))
+    registration = RegistrationFactory(training=started, person=member(home_agency, name="Ann"))
 
     response = coordinator_client.post(
-        roster_url(home_agency, hosted), {f"attendance-{registration.pk}": "asleep"}, follow=True
+        roster_url(home_agency, started), {f"attendance-{registration.pk}": "asleep"}, follow=True
     )
 
     assert response.status_code == 200
@@ -180,13 +188,13 @@ def test_an_unknown_attendance_value_changes_nothing_and_says_so(
     assert registration.attendance == ""
 
 
-def test_waitlisted_people_cannot_be_marked(coordinator_client, home_agency, hosted):
+def test_waitlisted_people_cannot_be_marked(coordinator_client, home_agency, started):
     waiting = RegistrationFactory(
-        training=hosted, person=member(home_agency), status=RegistrationStatus.WAITLISTED
+        training=started, person=member(home_agency), status=RegistrationStatus.WAITLISTED
     )
 
     coordinator_client.post(
-        roster_url(home_agency, hosted), {f"attendance-{waiting.pk}": Attendance.ATTENDED}
+        roster_url(home_agency, started), {f"attendance-{waiting.pk}": Attendance.ATTENDED}
     )
 
     waiting.refresh_from_db()
@@ -194,12 +202,14 @@ def test_waitlisted_people_cannot_be_marked(coordinator_client, home_agency, hos
 
 
 def test_registrations_of_other_trainings_cannot_be_marked_through_this_roster(
-    coordinator_client, home_agency, hosted
+    coordinator_client, home_agency, started
 ):
-    elsewhere = RegistrationFactory(training=TrainingFactory(), person=member(home_agency))
+    elsewhere = RegistrationFactory(
+        training=TrainingFactory(days_ahead=-1), person=member(home_agency)
+    )
 
     coordinator_client.post(
-        roster_url(home_agency, hosted), {f"attendance-{elsewhere.pk}": Attendance.ATTENDED}
+        roster_url(home_agency, started), {f"attendance-{elsewhere.pk}": Attendance.ATTENDED}
     )
 
     elsewhere.refresh_from_db()

@@ -24,7 +24,7 @@ from tests.factories import (
     TrainingFactory,
     pacific,
 )
-from tests.trainings.factories import RegistrationFactory
+from tests.trainings.factories import RegistrationFactory, eligible_person
 from trainings.models import (
     PRACTICE_FOLLOW_UP,
     Attendance,
@@ -39,9 +39,9 @@ from trainings.models import (
 )
 from trainings.selectors import practice_figures
 from trainings.services import (
+    attendance_mark,
     registration_cancel,
     registration_create,
-    registration_mark_attendance,
     training_cancel,
     training_sync_schedule,
 )
@@ -67,7 +67,9 @@ def day(start: dt.datetime, hours: int = 7) -> tuple[dt.datetime, dt.datetime]:
 
 
 def register(training, *, now: dt.datetime, person=None) -> Registration:
-    return registration_create(training=training, person=person or PersonFactory(), now=now)
+    return registration_create(
+        training=training, person=person or eligible_person(training), now=now
+    )
 
 
 def practice_reminder(registration: Registration):
@@ -166,7 +168,7 @@ def test_the_practice_follow_up_moves_with_a_reschedule():
     # Rescheduling runs on the real clock.
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
     training = phase_1(day(start))
-    registration = registration_create(training=training, person=PersonFactory())
+    registration = registration_create(training=training, person=eligible_person(training))
     reminder = practice_reminder(registration)
     before = timezone.localtime(reminder.due_at)
 
@@ -199,7 +201,7 @@ def test_the_practice_follow_up_is_cancelled_with_the_registration():
 def test_the_practice_follow_up_is_cancelled_with_the_training():
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
     training = phase_1(day(start))
-    registration = registration_create(training=training, person=PersonFactory())
+    registration = registration_create(training=training, person=eligible_person(training))
 
     training_cancel(training=training)
 
@@ -213,8 +215,11 @@ def test_the_follow_up_is_delivered_exactly_once_however_often_the_dispatchers_r
     mailoutbox, django_capture_on_commit_callbacks
 ):
     registration = register(phase_1(day(pacific(2027, 2, 17, 9))), now=pacific(2027, 1, 10, 12))
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=None
+    attendance_mark(
+        training=registration.training,
+        marks={registration.pk: Attendance.ATTENDED},
+        marked_by=None,
+        now=pacific(2027, 2, 17, 12),
     )
     due = practice_reminder(registration).due_at
     outbox_dispatch()  # The registration's own confirmation goes out first.
@@ -247,7 +252,9 @@ def test_people_marked_absent_or_excused_get_no_follow_up(attendance):
     now = pacific(2027, 1, 10, 12)
     away = register(training, now=now)
     unmarked = register(training, now=now)  # Attendance not marked: still asked.
-    registration_mark_attendance(registration=away, attendance=attendance, marked_by=None)
+    attendance_mark(
+        training=training, marks={away.pk: attendance}, marked_by=None, now=pacific(2027, 2, 17, 12)
+    )
 
     queued = reminders_enqueue_due(now=practice_reminder(away).due_at)
 

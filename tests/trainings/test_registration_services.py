@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.services import account_delete
-from members.models import Credential, CredentialLevel, CredentialSource, PracticeModel
+from members.models import CredentialLevel, Person, PracticeModel
 from tests.factories import CredentialFactory, PersonFactory, TrainingFactory, UserFactory
 from tests.trainings.factories import RegistrationFactory, member
 from trainings.models import Attendance, Kind, Model, Registration, RegistrationStatus, Status
@@ -19,7 +19,6 @@ from trainings.services import (
     registration_cancel,
     registration_create,
     registration_create_batch,
-    registration_mark_attendance,
     registration_substitute,
     training_cancel,
     training_save,
@@ -33,6 +32,7 @@ CONFIRMED = RegistrationStatus.CONFIRMED
 WAITLISTED = RegistrationStatus.WAITLISTED
 CANCELLED = RegistrationStatus.CANCELLED
 PHASE_1_MISSING = "This training requires “Phase I certified” (NMT) on your record."
+CONCEPTS_MISSING = "This training requires “Trained in NMT concepts” (NMT) on your record."
 
 
 def _register(training, person=None, **kwargs) -> Registration:
@@ -200,6 +200,86 @@ def test_a_required_level_overrides_the_default():
 def test_a_training_with_no_requirement_is_open_to_anyone(training):
     assert training.effective_required_level == ""
     assert _register(training).status == CONFIRMED
+
+
+def _concepts_holder(agency=None) -> Person:
+    person = member(agency) if agency else PersonFactory()
+    CredentialFactory(person=person, level=CredentialLevel.CONCEPTS)
+    return person
+
+
+def _phase_1(*, full: bool, **fields):
+    """A Phase I training with one seat, taken (``full``) or free."""
+    training = TrainingFactory(kind=Kind.PHASE_1, capacity=1, **fields)
+    if full:
+        _register(training, _concepts_holder())
+    return training
+
+
+def test_phase_1_requires_the_concepts_training_by_default():
+    assert TrainingFactory(kind=Kind.PHASE_1).effective_required_level == CredentialLevel.CONCEPTS
+    assert _register(_phase_1(full=False), _concepts_holder()).status == CONFIRMED
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["seat-free", "full"])
+def test_the_prerequisite_holds_for_a_seat_and_the_waitlist_alike(full):
+    training = _phase_1(full=full)
+    with pytest.raises(RegistrationError) as error:
+        _register(training, PersonFactory())
+    assert error.value.message == CONCEPTS_MISSING
+    assert training.registrations.count() == int(full)
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["seat-free", "full"])
+def test_a_batch_skips_people_without_the_prerequisite_for_a_seat_or_the_waitlist(
+    full, home_agency, coordinator
+):
+    training = _phase_1(full=full)
+    eligible, missing = _concepts_holder(home_agency), member(home_agency)
+
+    outcomes = registration_create_batch(
+        training=training, agency=home_agency, people=[missing, eligible],
+        registered_by=coordinator.user,
+    )  # fmt: skip
+
+    assert [(o.person, o.reason) for o in outcomes] == [(missing, CONCEPTS_MISSING), (eligible, "")]
+    assert outcomes[1].registration.status == (WAITLISTED if full else CONFIRMED)
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["seat", "waitlist-place"])
+def test_a_seat_or_a_waitlist_place_is_not_handed_to_someone_without_the_prerequisite(
+    full, home_agency, coordinator
+):
+    training = _phase_1(full=full)
+    original = _register(training, _concepts_holder(home_agency), agency=home_agency)
+    with pytest.raises(RegistrationError) as error:
+        registration_substitute(
+            registration=original, person=member(home_agency), substituted_by=coordinator.user
+        )
+    assert error.value.message == CONCEPTS_MISSING
+    original.refresh_from_db()
+    assert original.status == (WAITLISTED if full else CONFIRMED)
+
+
+def test_promotion_passes_over_someone_who_lost_the_prerequisite_who_keeps_their_place():
+    training = _phase_1(full=False)
+    seated = _register(training, _concepts_holder())
+    lapsed = _register(training, _concepts_holder())
+    behind = _register(training, _concepts_holder())
+    lapsed.person.credentials.all().delete()
+
+    registration_cancel(registration=seated, cancelled_by=seated.person.user)
+
+    lapsed.refresh_from_db()
+    behind.refresh_from_db()
+    assert (lapsed.status, behind.status) == (WAITLISTED, CONFIRMED)
+    assert waitlist_position(lapsed) == 1
+    # Back on their record, the next freed seat is theirs.
+    CredentialFactory(person=lapsed.person, level=CredentialLevel.CONCEPTS)
+    registration_cancel(registration=behind, cancelled_by=behind.person.user)
+    lapsed.refresh_from_db()
+    assert lapsed.status == CONFIRMED
+    assert _seats(training) == 1
 
 
 # --- Agency seat cap --------------------------------------------------------------------------
@@ -472,73 +552,6 @@ def test_a_substitution_is_refused_for_a_cancelled_place_itself_or_a_started_tra
             registration=original, person=member(home_agency), substituted_by=coordinator.user
         )
     assert training.registrations.active().get() == original
-
-
-# --- Attendance -------------------------------------------------------------------------------
-
-
-def test_attending_a_concepts_training_records_the_concepts_credential_once(curator):
-    training = TrainingFactory(kind=Kind.CONCEPTS, model=Model.NME)
-    registration = _register(training)
-    person = registration.person
-
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=curator
-    )
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ABSENT, marked_by=curator
-    )
-    marked = registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=curator
-    )
-
-    assert marked.attendance == Attendance.ATTENDED
-    credential = Credential.objects.get(person=person)
-    assert (credential.level, credential.model) == (CredentialLevel.CONCEPTS, PracticeModel.NME)
-    assert credential.source == CredentialSource.ATTENDANCE
-    assert credential.recorded_by == curator
-    assert credential.earned_on == timezone.localdate()
-
-
-def test_attendance_keeps_a_concepts_credential_already_on_record(curator):
-    training = TrainingFactory(kind=Kind.CONCEPTS)
-    registration = _register(training)
-    CredentialFactory(person=registration.person, source=CredentialSource.COORDINATOR)
-    registration_mark_attendance(
-        registration=registration, attendance=Attendance.ATTENDED, marked_by=curator
-    )
-    assert Credential.objects.get(person=registration.person).source == CredentialSource.COORDINATOR
-
-
-@pytest.mark.parametrize(
-    ("kind", "attendance"),
-    [
-        (Kind.PHASE_1, Attendance.ATTENDED),
-        (Kind.COMMUNITY_OF_PRACTICE, Attendance.ATTENDED),
-        (Kind.CONCEPTS, Attendance.ABSENT),
-        (Kind.CONCEPTS, Attendance.EXCUSED),
-    ],
-)
-def test_only_attending_a_concepts_training_records_a_credential(curator, kind, attendance):
-    training = TrainingFactory(kind=kind, required_level="")
-    registration = _register(training)
-    registration_mark_attendance(
-        registration=registration, attendance=attendance, marked_by=curator
-    )
-    assert registration.person.credentials.count() == 0
-
-
-def test_attendance_is_refused_for_the_waitlist_and_unknown_values(curator):
-    training = TrainingFactory(capacity=1)
-    confirmed, waitlisted = _register(training), _register(training)
-    with pytest.raises(RegistrationError, match="Only confirmed participants can be marked"):
-        registration_mark_attendance(
-            registration=waitlisted, attendance=Attendance.ATTENDED, marked_by=curator
-        )
-    with pytest.raises(RegistrationError, match="Unknown attendance value"):
-        registration_mark_attendance(registration=confirmed, attendance="maybe", marked_by=curator)
-    assert set(training.registrations.values_list("attendance", flat=True)) == {""}
-    assert not Credential.objects.exists()
 
 
 # --- Account deletion -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from tests.factories import (
     TrainingFactory,
     pacific,
 )
-from tests.trainings.factories import RegistrationFactory, member
+from tests.trainings.factories import RegistrationFactory, member, start_now
 from trainings.models import Attendance, Kind, Registration, RegistrationStatus, Status, Training
 from trainings.services import registration_cancel, registration_create
 
@@ -114,6 +114,37 @@ def test_a_full_training_offers_the_waitlist(client):
     assert "Full." in page
     assert ">Join the waitlist</button>" in page
     assert f'action="{_register_url(training)}"' in page
+
+
+def test_a_full_phase_1_offers_the_waitlist_only_to_people_with_the_concepts_training(client):
+    training = TrainingFactory(kind=Kind.PHASE_1, capacity=1)
+    holder, missing = PersonFactory(), PersonFactory()
+    for person in (holder, PersonFactory()):
+        CredentialFactory(person=person, level=CredentialLevel.CONCEPTS)
+    _register(training, Credential.objects.exclude(person=holder).get().person)
+
+    without = _page(_signed_in(client, missing).get(training.get_absolute_url()))
+    with_it = _page(_signed_in(client, holder).get(training.get_absolute_url()))
+
+    assert "Not eligible yet." in without
+    assert "requires “Trained in NMT concepts” (NMT)" in without
+    assert "Join the waitlist" not in without
+    assert _register_url(training) not in without
+    assert ">Join the waitlist</button>" in with_it
+
+
+def test_someone_waitlisted_who_lost_the_prerequisite_is_told_seats_pass_them_by(client):
+    training = TrainingFactory(kind=Kind.PHASE_1, capacity=0)
+    person = PersonFactory()
+    CredentialFactory(person=person, level=CredentialLevel.CONCEPTS)
+    _register(training, person)
+    person.credentials.all().delete()
+
+    page = _page(_signed_in(client, person).get(training.get_absolute_url()))
+
+    assert "You're number 1 on the waitlist." in page
+    assert "requires “Trained in NMT concepts” (NMT)" in page
+    assert "freed seats go to the next people on the waitlist" in page
 
 
 @pytest.mark.parametrize("signed_in", [True, False], ids=["member", "anonymous"])
@@ -671,6 +702,7 @@ def test_the_admin_roster_marks_attendance_and_records_the_concepts_credential(c
     training = TrainingFactory(kind=Kind.CONCEPTS, capacity=2)
     present, absent = _register(training), _register(training)
     waiting = _register(training)
+    start_now(training)
     client.force_login(curator)
     url = reverse("admin:trainings_training_roster", args=[training.pk])
 
@@ -748,6 +780,29 @@ def test_the_admin_cancel_action_goes_through_the_service(client, curator):
     assert waiting.status == CONFIRMED  # promoted: the service ran, not a bare update
     training.refresh_from_db()
     assert training.seats_taken == 1
+
+
+def test_the_admin_cancel_action_names_a_refused_registration_and_cancels_the_others(
+    client, curator
+):
+    under_way = TrainingFactory(title="Under way")
+    sat_in = _register(under_way, PersonFactory(display_name="Sat In"))
+    start_now(under_way)
+    running = _register(TrainingFactory(), PersonFactory(display_name="Ran Late"))
+    client.force_login(curator)
+
+    response = client.post(
+        reverse("admin:trainings_registration_changelist"),
+        {"action": "cancel_registrations", "_selected_action": [sat_in.pk, running.pk]},
+        follow=True,
+    )
+
+    page = html.unescape(_page(response))
+    assert f"{sat_in}: The training has started; it can no longer be cancelled." in page
+    assert "Cancelled 1 registration." in page
+    sat_in.refresh_from_db()
+    running.refresh_from_db()
+    assert (sat_in.status, running.status) == (CONFIRMED, CANCELLED)
 
 
 # --- Query counts -----------------------------------------------------------------------------

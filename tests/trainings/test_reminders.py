@@ -14,7 +14,7 @@ from django.utils import timezone
 from portal.models import OutboxEmail
 from resources.models import Resource, ResourceStatus
 from tests.factories import TrainingFactory, pacific
-from tests.trainings.factories import PersonFactory
+from tests.trainings.factories import eligible_person
 from trainings.models import (
     FOLLOW_UP,
     PRACTICE_FOLLOW_UP,
@@ -49,7 +49,9 @@ def training_at(start: dt.datetime, *, hours: int = 6, **fields):
 
 
 def register(training, *, now: dt.datetime, person=None) -> Registration:
-    return registration_create(training=training, person=person or PersonFactory(), now=now)
+    return registration_create(
+        training=training, person=person or eligible_person(training), now=now
+    )
 
 
 def due_times(registration: Registration, *, state=SCHEDULED) -> dict[str, dt.datetime]:
@@ -206,7 +208,7 @@ def test_a_training_rescheduled_by_14_days_moves_its_reminders():
     # Rescheduling runs on the real clock: a training 20 days from now, moved to 34 days.
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
     training = training_at(start)
-    registration = registration_create(training=training, person=PersonFactory())
+    registration = registration_create(training=training, person=eligible_person(training))
     before = {kind: local(due) for kind, due in due_times(registration).items()}
     ids = set(registration.reminders.values_list("pk", flat=True))
 
@@ -226,7 +228,7 @@ def test_a_training_rescheduled_by_14_days_moves_its_reminders():
 def test_a_training_moved_closer_cancels_the_reminders_whose_time_has_passed():
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
     training = training_at(start)
-    registration = registration_create(training=training, person=PersonFactory())
+    registration = registration_create(training=training, person=eligible_person(training))
 
     _move(training, -dt.timedelta(days=17))  # Now 3 days from now.
 
@@ -252,7 +254,7 @@ def test_a_cancelled_registration_gets_no_reminder():
 def test_a_cancelled_training_sends_no_reminder():
     start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
     training = training_at(start)
-    registration = registration_create(training=training, person=PersonFactory())
+    registration = registration_create(training=training, person=eligible_person(training))
 
     training_cancel(training=training)
 

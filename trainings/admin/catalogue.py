@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
+from portal.admin import ServiceActionMixin
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
 from .. import selectors, services
+from ..forms import attendance_marks
 from ..models import (
     Attendance,
     Registration,
@@ -115,7 +117,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
+class TrainingAdmin(AttendanceReportMixin, ServiceActionMixin, ImportExportModelAdmin):
     resource_classes = [TrainingResource]
     formats = ADMIN_FORMATS
     form = TrainingAdminForm
@@ -263,30 +265,30 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         training = get_object_or_404(Training, pk=training_id)
         if not self.has_change_permission(request, training):
             raise PermissionDenied
-        registrations = list(selectors.training_roster(training=training))
         if request.method == "POST":
-            changed = 0
-            for registration in registrations:
-                value = request.POST.get(f"attendance-{registration.pk}")
-                if value is None or value == registration.attendance:
-                    continue
-                try:
-                    services.registration_mark_attendance(
-                        registration=registration, attendance=value, marked_by=request.user
-                    )
-                except ApplicationError as error:
-                    self.message_user(request, error.message, messages.ERROR)
-                else:
-                    changed += 1
-            self.message_user(
-                request,
-                ngettext(
-                    "Attendance saved for %d person.", "Attendance saved for %d people.", changed
+            try:
+                outcome = services.attendance_mark(
+                    training=training, marks=attendance_marks(request.POST), marked_by=request.user
                 )
-                % changed,
-                messages.SUCCESS,
-            )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                for note in outcome.refused:
+                    self.message_user(request, str(note), messages.ERROR)
+                for note in outcome.kept:
+                    self.message_user(request, str(note), messages.WARNING)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Attendance saved for %d person.",
+                        "Attendance saved for %d people.",
+                        outcome.changed,
+                    )
+                    % outcome.changed,
+                    messages.SUCCESS,
+                )
             return HttpResponseRedirect(request.path)
+        registrations = list(selectors.training_roster(training=training))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -307,42 +309,30 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         super().save_related(request, form, formsets, change)
         services.training_sync_schedule(training=form.instance, bump_sequence=change)
 
-    def _run(self, request, queryset, service, done_message):
-        done = 0
-        for training in queryset:
-            try:
-                service(training=training)
-            except ApplicationError as error:
-                self.message_user(request, f"{training}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-
     @admin.action(description=_("Publish selected trainings"))
     def publish(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
-            services.training_publish,
+            lambda training: services.training_publish(training=training),
             lambda n: ngettext("Published %d training.", "Published %d trainings.", n) % n,
         )
 
     @admin.action(description=_("Cancel selected trainings"))
     def cancel(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
-            services.training_cancel,
+            lambda training: services.training_cancel(training=training),
             lambda n: ngettext("Cancelled %d training.", "Cancelled %d trainings.", n) % n,
         )
 
     @admin.action(description=_("Duplicate for the next cohort (as drafts)"))
     def duplicate(self, request, queryset):
-        self._run(
+        self.run_service_action(
             request,
             queryset,
-            services.training_duplicate,
+            lambda training: services.training_duplicate(training=training),
             lambda n: (
                 ngettext(
                     "Created %d draft copy; set its dates and publish it.",

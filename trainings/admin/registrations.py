@@ -1,10 +1,10 @@
 """Registrations and reminders in the admin."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.exceptions import ApplicationError
+from portal.admin import ServiceActionMixin
 
 from .. import services
 from ..models import (
@@ -16,7 +16,7 @@ from ..models import (
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ServiceActionMixin, admin.ModelAdmin):
     """Registrations are read here and cancelled through the service; seats never change by
     editing a row."""
 
@@ -38,18 +38,13 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Cancel selected registrations (frees seats for the waitlist)"))
     def cancel_registrations(self, request, queryset):
-        done = 0
-        for registration in queryset.exclude(status=RegistrationStatus.CANCELLED):
-            try:
-                services.registration_cancel(registration=registration, cancelled_by=request.user)
-            except ApplicationError as error:
-                self.message_user(request, f"{registration}: {error.message}", messages.ERROR)
-            else:
-                done += 1
-        self.message_user(
+        self.run_service_action(
             request,
-            ngettext("Cancelled %d registration.", "Cancelled %d registrations.", done) % done,
-            messages.SUCCESS,
+            queryset.exclude(status=RegistrationStatus.CANCELLED),
+            lambda registration: services.registration_cancel(
+                registration=registration, cancelled_by=request.user
+            ),
+            lambda n: ngettext("Cancelled %d registration.", "Cancelled %d registrations.", n) % n,
         )
 
 

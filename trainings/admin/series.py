@@ -4,7 +4,7 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.exceptions import ApplicationError
+from portal.admin import ServiceActionMixin
 from portal.forms import URL_FIELD_OVERRIDES
 
 from .. import services
@@ -56,7 +56,7 @@ class MeetingInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
+class SeriesAdmin(ServiceActionMixin, admin.ModelAdmin):
     form = SeriesAdminForm
     list_display = ["title", "host_agency", "rule", "start_time", "meeting_count", "next_meeting"]
     list_filter = ["model", "format", "county"]
@@ -142,19 +142,17 @@ class SeriesAdmin(admin.ModelAdmin):
     @admin.action(description=_("Generate meetings for the next 6 months"))
     def generate_meetings(self, request, queryset):
         until = timezone.localdate() + relativedelta(months=GENERATE_MONTHS)
-        created = 0
-        for series in queryset:
-            try:
-                created += len(services.series_generate(series=series, until=until))
-            except ApplicationError as error:
-                self.message_user(request, f"{series}: {error.message}", messages.ERROR)
-        self.message_user(
+        self.run_service_action(
             request,
-            ngettext(
-                "Created %(n)d meeting (dates that already had one were skipped).",
-                "Created %(n)d meetings (dates that already had one were skipped).",
-                created,
-            )
-            % {"n": created},
-            messages.SUCCESS,
+            queryset,
+            lambda series: services.series_generate(series=series, until=until),
+            lambda n: (
+                ngettext(
+                    "Created %(n)d meeting (dates that already had one were skipped).",
+                    "Created %(n)d meetings (dates that already had one were skipped).",
+                    n,
+                )
+                % {"n": n}
+            ),
+            count=len,
         )

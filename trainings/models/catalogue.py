@@ -55,6 +55,12 @@ class Kind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# What a training of each kind requires when its curator sets nothing: the stage before it.
+DEFAULT_REQUIRED_LEVEL = {
+    Kind.PHASE_1: CredentialLevel.CONCEPTS,
+    Kind.PHASE_2: CredentialLevel.PHASE_1,
+}
+
 # A training is for NMT or NME: the same two values as an agency's practice and a credential.
 Model = PracticeModel
 
@@ -190,8 +196,9 @@ class Training(CatalogueModel):
         choices=CredentialLevel.choices,
         blank=True,
         help_text=_(
-            "People must hold this credential (or a higher one) to register. Phase II / "
-            "Train-the-Trainer trainings require Phase I when this is left empty."
+            "People must hold this credential (or a higher one) to register or join the "
+            "waitlist. Left empty, Phase I trainings require NMT concepts and Phase II / "
+            "Train-the-Trainer trainings require Phase I."
         ),
     )
     reminder_offsets = models.CharField(
@@ -268,12 +275,11 @@ class Training(CatalogueModel):
 
     @property
     def effective_required_level(self) -> str:
-        """The credential needed to register; Phase II requires Phase I by default."""
+        """The credential needed to register: each stage requires the one before it by
+        default (Phase I the concepts training, Phase II Phase I)."""
         if self.required_level:
             return self.required_level
-        if self.kind == Kind.PHASE_2:
-            return CredentialLevel.PHASE_1
-        return ""
+        return DEFAULT_REQUIRED_LEVEL.get(self.kind, "")
 
     def get_effective_required_level_display(self) -> str:
         level = self.effective_required_level

@@ -88,6 +88,17 @@ class Registration(models.Model):
     attendance = models.CharField(
         _("attendance"), max_length=16, choices=Attendance.choices, blank=True
     )
+    # The credential that marking this registration attended recorded, so that unmarking it
+    # removes that credential and no other. The link lives here, not on the credential: members
+    # sits below trainings and knows nothing of registrations.
+    credential = models.OneToOneField(
+        "members.Credential",
+        verbose_name=_("credential recorded by attendance"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attendance_registration",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

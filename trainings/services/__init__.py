@@ -1,7 +1,9 @@
 """Every write about trainings goes through these services: the catalogue (``catalogue``),
-registrations, seats and the waitlist (``registration``), agencies' proposals and hosted
-trainings (``proposals``) and community-of-practice series (``series``)."""
+registrations, seats and the waitlist (``registration``), attendance and the credentials it
+records (``attendance``), agencies' proposals and hosted trainings (``proposals``) and
+community-of-practice series (``series``)."""
 
+from .attendance import AttendanceError, AttendanceOutcome, attendance_mark
 from .catalogue import (
     RESERVED_SLUGS,
     TrainingError,
@@ -20,21 +22,22 @@ from .registration import (
     registration_cancel,
     registration_create,
     registration_create_batch,
-    registration_mark_attendance,
     registration_substitute,
 )
 from .series import SeriesError, series_generate
 
 __all__ = [
     "RESERVED_SLUGS",
+    "AttendanceError",
+    "AttendanceOutcome",
     "RegistrationError",
     "SeatsBusy",
     "SeriesError",
     "TrainingError",
+    "attendance_mark",
     "registration_cancel",
     "registration_create",
     "registration_create_batch",
-    "registration_mark_attendance",
     "registration_substitute",
     "series_generate",
     "training_cancel",

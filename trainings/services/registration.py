@@ -16,19 +16,12 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members.models import Agency, Credential, CredentialSource, Person, User
-from members.services import credential_record
+from members.models import Agency, Credential, Person, User
 from portal import pagecache
 from portal.exceptions import ApplicationError
 
 from .. import emails
-from ..models import (
-    Attendance,
-    Kind,
-    Registration,
-    RegistrationStatus,
-    Training,
-)
+from ..models import Registration, RegistrationStatus, Training
 from ..rules import eligibility_reason, registration_closed_reason
 from .outbox import queue_to_attendee
 from .reminders import reminders_cancel, reminders_schedule
@@ -140,12 +133,21 @@ def _take_place(
 
 
 def promote_waitlist(training: Training, *, now) -> list[Registration]:
-    """Give free seats to the waitlist, first come first served; the caller holds the lock."""
+    """Give free seats to the waitlist, first come first served; the caller holds the lock.
+
+    Someone who no longer meets the training's requirement (their credential was removed, or
+    the curator raised the requirement since they joined) is passed over but keeps their place:
+    once the credential is back on their record, the next free seat is theirs in turn.
+    """
     promoted = []
-    while training.seats_taken < training.capacity:
-        nxt = training.registrations.waitlisted().in_arrival_order().first()
-        if nxt is None:
+    if training.seats_taken >= training.capacity:
+        return promoted
+    waiting = training.registrations.waitlisted().in_arrival_order().select_related("person")
+    for nxt in waiting:
+        if training.seats_taken >= training.capacity:
             break
+        if nxt.person is not None and eligibility_reason(training, nxt.person):
+            continue
         nxt.status = RegistrationStatus.CONFIRMED
         nxt.confirmed_at = now
         nxt.save(update_fields=["status", "confirmed_at", "updated_at"])
@@ -330,40 +332,3 @@ def registration_substitute(
     )
     _notify_taken(substitute, now=now)
     return substitute
-
-
-@transaction.atomic
-def registration_mark_attendance(
-    *, registration: Registration, attendance: str, marked_by: User
-) -> Registration:
-    """Record attendance. Attending a concepts training records the person's
-    "trained in concepts" credential, with attendance as its source."""
-    if attendance not in {"", *Attendance.values}:
-        raise RegistrationError(_("Unknown attendance value."))
-    registration = Registration.objects.select_related("training", "person").get(pk=registration.pk)
-    if registration.status != RegistrationStatus.CONFIRMED:
-        raise RegistrationError(_("Only confirmed participants can be marked."))
-    registration.attendance = attendance
-    registration.save(update_fields=["attendance", "updated_at"])
-    training = registration.training
-    if (
-        attendance == Attendance.ATTENDED
-        and training.kind == Kind.CONCEPTS
-        and registration.person is not None
-        and not Credential.objects.filter(
-            person=registration.person, level="concepts", model=training.model
-        ).exists()
-    ):
-        earned_on = min(
-            timezone.localdate(),
-            timezone.localtime(training.ends_at or timezone.now()).date(),
-        )
-        credential_record(
-            person=registration.person,
-            level="concepts",
-            model=training.model,
-            earned_on=earned_on,
-            source=CredentialSource.ATTENDANCE,
-            recorded_by=marked_by,
-        )
-    return registration

@@ -13,10 +13,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from members.permissions import CoordinatorRequiredMixin, coordinator_required
+from portal.exceptions import ApplicationError
 from portal.listing import FilteredListView
 from portal.spreadsheets import csv_response
 
 from .. import selectors, services
+from ..forms import attendance_marks
 from ..models import Attendance
 from ..proposal_forms import NotesForm, ProposalForm
 from ..spreadsheets import sign_in_sheet
@@ -66,30 +68,31 @@ class HostedTrainingsView(CoordinatorRequiredMixin, FilteredListView):
 @coordinator_required
 def agency_hosted_roster(request, agency, training_slug: str):
     """The roster of a hosted training; confirmed people's attendance is marked here, through
-    ``registration_mark_attendance`` (attending a concepts training records the credential)."""
+    ``attendance_mark`` (attending a concepts training records the credential)."""
     training = selectors.hosted_training(agency=agency, slug=training_slug)
-    registrations = list(selectors.training_roster(training=training))
     if request.method == "POST":
-        changed = 0
-        for registration in registrations:
-            value = request.POST.get(f"attendance-{registration.pk}")
-            if value is None or value == registration.attendance:
-                continue
-            try:
-                services.registration_mark_attendance(
-                    registration=registration, attendance=value, marked_by=request.user
+        try:
+            outcome = services.attendance_mark(
+                training=training, marks=attendance_marks(request.POST), marked_by=request.user
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            for note in outcome.refused:
+                messages.error(request, str(note))
+            for note in outcome.kept:
+                messages.warning(request, str(note))
+            messages.success(
+                request,
+                ngettext(
+                    "Attendance saved for %d person.",
+                    "Attendance saved for %d people.",
+                    outcome.changed,
                 )
-            except services.RegistrationError as error:
-                name = registration.person.display_name if registration.person else "—"
-                messages.error(request, f"{name}: {error.message}")
-            else:
-                changed += 1
-        messages.success(
-            request,
-            ngettext("Attendance saved for %d person.", "Attendance saved for %d people.", changed)
-            % changed,
-        )
+                % outcome.changed,
+            )
         return redirect(request.path)
+    registrations = list(selectors.training_roster(training=training))
     return render(
         request,
         "trainings/manage/hosted_roster.html",
