@@ -167,6 +167,28 @@ def training_cancel(*, training: Training) -> Training:
     return training
 
 
+# What ``training_duplicate`` does not copy as it is. Every other concrete field of a training
+# is copied, so a field added to the model later is copied unless it is named here.
+DUPLICATE_SKIPPED_FIELDS = frozenset(
+    {
+        "id",  # a new row
+        "slug",  # unique: a new one from the title
+        "status",  # the copy is a draft
+        "seats_taken",  # seats start empty
+        "sequence",  # a new calendar event starts at SEQUENCE 0
+        "created_at",
+        "updated_at",
+        "starts_at",  # computed from the moved sessions by training_sync_schedule
+        "ends_at",
+        "registration_opens_at",  # moved by the same weeks as the sessions
+        "registration_closes_at",
+        "series",  # a copy is not a meeting of the series (one meeting per series date)
+        "series_date",
+        "notes",  # what members were told about that occurrence (a meeting's notes)
+    }
+)
+
+
 @transaction.atomic
 def training_duplicate(*, training: Training, now: dt.datetime | None = None) -> Training:
     """Copy a training as a draft for its next cohort.
@@ -192,26 +214,18 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
     while moved(first, weeks) < now + dt.timedelta(weeks=1):
         weeks += 1
 
-    copy = Training.objects.create(
-        title=training.title,
+    values = {
+        field.attname: getattr(training, field.attname)
+        for field in Training._meta.concrete_fields
+        if field.name not in DUPLICATE_SKIPPED_FIELDS
+    }
+    values.update(
         slug=unique_slug(training.title),
-        kind=training.kind,
-        model=training.model,
-        summary=training.summary,
-        description=training.description,
-        format=training.format,
-        venue_name=training.venue_name,
-        venue_address=training.venue_address,
-        county=training.county,
-        online_url=training.online_url,
-        capacity=training.capacity,
+        status=Status.DRAFT,
         registration_opens_at=moved(training.registration_opens_at, weeks),
         registration_closes_at=moved(training.registration_closes_at, weeks),
-        host_agency=training.host_agency,
-        contact_email=training.contact_email,
-        prerequisites=training.prerequisites,
-        status=Status.DRAFT,
     )
+    copy = Training.objects.create(**values)
     Session.objects.bulk_create(
         Session(
             training=copy,
