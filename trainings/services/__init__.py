@@ -5,6 +5,7 @@ trainings (``proposals``) and community-of-practice series (``series``)."""
 from .catalogue import (
     RESERVED_SLUGS,
     TrainingError,
+    TrainingHasRegistrations,
     training_cancel,
     training_create,
     training_duplicate,
@@ -12,6 +13,7 @@ from .catalogue import (
     training_publish,
     training_save,
     training_sync_schedule,
+    trainings_delete,
 )
 from .proposals import training_notes_update, training_propose
 from .registration import (
@@ -31,6 +33,7 @@ __all__ = [
     "SeatsBusy",
     "SeriesError",
     "TrainingError",
+    "TrainingHasRegistrations",
     "registration_cancel",
     "registration_create",
     "registration_create_batch",
@@ -46,4 +49,5 @@ __all__ = [
     "training_publish",
     "training_save",
     "training_sync_schedule",
+    "trainings_delete",
 ]

@@ -8,6 +8,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from members import selectors as member_selectors
 from portal import notifications
@@ -22,6 +23,24 @@ from .reminders import reminders_cancel, reminders_reschedule
 
 class TrainingError(ApplicationError):
     pass
+
+
+class TrainingHasRegistrations(TrainingError):
+    """A training people registered for is cancelled, never deleted (``trainings_delete``)."""
+
+    def __init__(self, trainings: Iterable[Training]) -> None:
+        trainings = sorted(trainings, key=lambda training: training.pk)
+        titles = ", ".join(f"“{training.title}”" for training in trainings)
+        super().__init__(
+            ngettext(
+                "%(titles)s has registrations, so it cannot be deleted: cancel it instead, "
+                "which tells everyone registered.",
+                "%(titles)s have registrations, so they cannot be deleted: cancel them instead, "
+                "which tells everyone registered.",
+                len(trainings),
+            )
+            % {"titles": titles}
+        )
 
 
 def training_sync_schedule(*, training: Training, bump_sequence: bool = True) -> Training:
@@ -165,6 +184,24 @@ def training_cancel(*, training: Training) -> Training:
         queue_to_attendee(registration, emails.training_cancelled, registration=registration)
     reminders_cancel(registrations=training.registrations.all())
     return training
+
+
+@transaction.atomic
+def trainings_delete(*, trainings: Iterable[Training]) -> int:
+    """Delete trainings that nobody ever registered for (a draft made by mistake), all or none.
+
+    A training with registrations, active or past, is cancelled instead (``training_cancel``
+    tells its registrants and stops their reminders); deleting it would silently take its
+    registrations, attendance and certificates with it. The check runs under the row lock every
+    registration takes, so nobody registers in between; ``Registration.training`` is PROTECT
+    as well, for any other path.
+    """
+    locked = lock_trainings(training.pk for training in trainings)
+    taken = [t for t in locked.values() if t.registrations.exists()]
+    if taken:
+        raise TrainingHasRegistrations(taken)
+    Training.objects.filter(pk__in=locked).delete()
+    return len(locked)
 
 
 # What ``training_duplicate`` does not copy as it is. Every other concrete field of a training
