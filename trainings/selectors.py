@@ -136,11 +136,7 @@ def viewer_state(*, user, training: Training, now: dt.datetime | None = None) ->
     )
     agencies = [m.agency for m in memberships]
     coordinated = [m.agency for m in memberships if m.role == Role.COORDINATOR]
-    registration = (
-        Registration.objects.active().filter(training=training, person=person).first()
-        if person
-        else None
-    )
+    registration = active_registration(training=training, person=person)
     if registration and registration.status == RegistrationStatus.CONFIRMED:
         return ViewerState("registered", registration, agencies=agencies, coordinated=coordinated)
     if registration:
@@ -233,7 +229,16 @@ def batch_candidates(*, agency: Agency, training: Training) -> list[dict]:
 
 
 def registrable_training(*, slug: str) -> Training:
-    return get_object_or_404(Training.objects.published(), slug=slug)
+    """A training the register actions may name: published, or cancelled (whose page then says
+    so); drafts and proposals answer 404."""
+    return get_object_or_404(Training.objects.listed(), slug=slug)
+
+
+def active_registration(*, training: Training, person: Person | None) -> Registration | None:
+    """The person's seat or place on the waitlist at this training, if they hold one."""
+    if person is None:
+        return None
+    return Registration.objects.active().filter(training=training, person=person).first()
 
 
 def training_roster(*, training: Training) -> QuerySet[Registration]:

@@ -19,8 +19,8 @@ from members.permissions import coordinator_required
 from portal.spreadsheets import safe_row
 
 from .. import rules, selectors, services
-from ..models import Registration, Training
-from .registration import busy_response, cancel_with_message
+from ..models import Registration, Status, Training
+from .registration import busy_response, cancel_with_message, cancelled_redirect
 
 PAGE_SIZE = 50
 
@@ -105,6 +105,8 @@ def agency_registrations_csv(request, agency):
 def agency_register_staff(request, agency, training_slug: str):
     """Pick several staff from the roster and register them at once."""
     training = selectors.registrable_training(slug=training_slug)
+    if training.status == Status.CANCELLED:
+        return cancelled_redirect(request, training)
     candidates = selectors.batch_candidates(agency=agency, training=training)
     if request.method == "POST":
         wanted = {value for value in request.POST.getlist("people") if value.isdigit()}
