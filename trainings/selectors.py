@@ -19,7 +19,7 @@ from members.models import (
     Role,
 )
 
-from .filters import AgencyRegistrationFilter, HostedTrainingFilter, TrainingFilter
+from .filters import AgencyRegistrationFilter, ArchiveFilter, HostedTrainingFilter, TrainingFilter
 from .models import (
     Attendance,
     Obstacle,
@@ -52,10 +52,10 @@ def training_catalogue(*, data=None, now: dt.datetime | None = None) -> Training
     return TrainingFilter(data or None, queryset=queryset)
 
 
-def training_archive(*, data=None, now: dt.datetime | None = None) -> TrainingFilter:
+def training_archive(*, data=None, now: dt.datetime | None = None) -> ArchiveFilter:
     """Trainings that have ended, most recent first."""
     queryset = _with_related(Training.objects.listed().past(now=now).order_by("-starts_at", "-pk"))
-    return TrainingFilter(data or None, queryset=queryset)
+    return ArchiveFilter(data or None, queryset=queryset)
 
 
 def training_feed(*, data=None, now: dt.datetime | None = None) -> TrainingFilter:
@@ -107,7 +107,8 @@ def sessions_between(*, start: dt.datetime, end: dt.datetime) -> QuerySet[Sessio
 class ViewerState:
     """What the training page offers the person looking at it."""
 
-    state: str  # anonymous, register, registered, waitlisted, join_waitlist, closed, not_eligible
+    # anonymous, register, registered, waitlisted, join_waitlist, closed, not_eligible, took_place
+    state: str
     registration: Registration | None = None
     position: int | None = None
     reason: str = ""
@@ -121,6 +122,11 @@ def waitlist_position(registration: Registration) -> int:
 
 def viewer_state(*, user, training: Training, now: dt.datetime | None = None) -> ViewerState:
     now = now or timezone.now()
+    if training.ends_at is not None and training.ends_at < now:
+        # It took place (or was cancelled): nothing to register for; a member sees whether
+        # they held a seat.
+        person = Person.objects.filter(user=user).first() if user.is_authenticated else None
+        return ViewerState("took_place", active_registration(training=training, person=person))
     if not user.is_authenticated:
         closed = registration_closed_reason(training, now=now)
         return ViewerState("closed" if closed else "anonymous", reason=closed)
