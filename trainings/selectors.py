@@ -524,3 +524,8 @@ def training_materials(*, training: Training) -> QuerySet:
     the relation; this reads it through the reverse accessor and the library's own queryset
     method, without importing the library."""
     return training.resources.published().order_by("title")
+
+
+def proposals_waiting_count() -> int:
+    """Trainings host agencies proposed, waiting for a curator's review."""
+    return Training.objects.filter(status=Status.SUBMITTED).count()

@@ -1,6 +1,7 @@
 """Curation in Django admin goes through the same services and rules as everything else."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -404,3 +405,19 @@ def test_trainings_delete_refuses_under_the_lock_and_the_model_protects_registra
         taken.delete()
     assert trainings_delete(trainings=[typo]) == 1
     assert list(Training.objects.all()) == [taken]
+
+
+def test_after_publishing_a_proposal_every_waiting_count_says_the_new_number(curator_client):
+    proposals = [TrainingFactory(status=Status.SUBMITTED) for _ in range(3)]
+    waiting = re.compile(
+        r"\d+ trainings? proposed by (?:an agency|agencies) waits? for review|"
+        r"Proposed by agencies \(\d+\)"
+    )
+
+    page = _action(curator_client, "publish", proposals[:1]).content.decode()
+
+    assert waiting.findall(page) == [
+        "2 trainings proposed by agencies wait for review",
+        "Proposed by agencies (2)",
+    ]
+    assert waiting.findall(curator_client.get(reverse("admin:index")).content.decode()) == []

@@ -61,6 +61,14 @@ class WhenFilter(admin.SimpleListFilter):
         return queryset
 
 
+def proposals_waiting(request) -> int:
+    """How many proposals wait, read once per request: the review filter and the notice above
+    the list say the same number."""
+    if not hasattr(request, "_proposals_waiting"):
+        request._proposals_waiting = selectors.proposals_waiting_count()
+    return request._proposals_waiting
+
+
 class ProposalQueueFilter(admin.SimpleListFilter):
     """Trainings host agencies proposed, waiting for a curator, with how many wait."""
 
@@ -68,7 +76,7 @@ class ProposalQueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        waiting = Training.objects.filter(status=Status.SUBMITTED).count()
+        waiting = proposals_waiting(request)
         return [("proposed", _("Proposed by agencies (%(n)d)") % {"n": waiting})]
 
     def queryset(self, request, queryset):
@@ -184,19 +192,27 @@ class TrainingAdmin(AttendanceReportMixin, ImportExportModelAdmin):
         return super().get_queryset(request).annotate(session_count=Count("sessions"))
 
     def changelist_view(self, request, extra_context=None):
-        waiting = Training.objects.filter(status=Status.SUBMITTED).count()
-        if waiting and ProposalQueueFilter.parameter_name not in request.GET:
-            self.message_user(
-                request,
-                ngettext(
-                    "%d training proposed by an agency waits for review (see “review”).",
-                    "%d trainings proposed by agencies wait for review (see “review”).",
-                    waiting,
+        response = super().changelist_view(request, extra_context)
+        # Said on the page being rendered now, never queued for a later one (see ResourceAdmin).
+        if (
+            request.method == "GET"
+            and isinstance(response, TemplateResponse)
+            and not response.is_rendered
+            and ProposalQueueFilter.parameter_name not in request.GET
+        ):
+            waiting = proposals_waiting(request)
+            if waiting:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%d training proposed by an agency waits for review (see “review”).",
+                        "%d trainings proposed by agencies wait for review (see “review”).",
+                        waiting,
+                    )
+                    % waiting,
+                    messages.WARNING,
                 )
-                % waiting,
-                messages.WARNING,
-            )
-        return super().changelist_view(request, extra_context)
+        return response
 
     @admin.display(description=_("first session"), ordering="starts_at")
     def first_session(self, obj):
