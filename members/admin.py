@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -313,7 +313,7 @@ class VerificationFilter(admin.SimpleListFilter):
 
 
 @admin.register(AgencyMilestone)
-class AgencyMilestoneAdmin(admin.ModelAdmin):
+class AgencyMilestoneAdmin(ServiceActionMixin, admin.ModelAdmin):
     """Agencies' ticks. Verifying one makes it public; a tick a curator records here is
     verified by them. Computed milestones have no ticks."""
 
@@ -348,18 +348,11 @@ class AgencyMilestoneAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Verify selected milestones (they show publicly)"))
     def verify(self, request, queryset):
-        count = 0
-        for item in queryset.filter(verified_at__isnull=True):
-            try:
-                services.milestone_verify(item=item, verified_by=request.user)
-            except services.ClaimError as error:
-                self.message_user(request, f"{item}: {error.message}", messages.ERROR)
-            else:
-                count += 1
-        self.message_user(
+        self.run_service_action(
             request,
-            ngettext("Verified %d milestone.", "Verified %d milestones.", count) % count,
-            messages.SUCCESS,
+            queryset.filter(verified_at__isnull=True),
+            lambda item: services.milestone_verify(item=item, verified_by=request.user),
+            lambda n: ngettext("Verified %d milestone.", "Verified %d milestones.", n) % n,
         )
 
 
@@ -429,7 +422,7 @@ class StatusDecisionForm(forms.ModelForm):
 
 
 @admin.register(AgencyStatusRequest)
-class AgencyStatusRequestAdmin(admin.ModelAdmin):
+class AgencyStatusRequestAdmin(ServiceActionMixin, admin.ModelAdmin):
     """Coordinators' requests to change their agency's verified public values. Curators approve
     (the values go public) or decline with a reply, from the change form or, to approve several,
     the list's action; both go through the services, which email the coordinators. Requests
@@ -536,20 +529,11 @@ class AgencyStatusRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve selected requests (the values go public)"))
     def approve(self, request, queryset):
-        count = 0
-        for status_request in queryset.filter(state=RequestState.PENDING).select_related("agency"):
-            try:
-                services.agency_status_request_approve(
-                    request=status_request, decided_by=request.user
-                )
-            except services.ClaimError as error:
-                self.message_user(
-                    request, f"{status_request.agency}: {error.message}", messages.ERROR
-                )
-            else:
-                count += 1
-        self.message_user(
+        self.run_service_action(
             request,
-            ngettext("Approved %d request.", "Approved %d requests.", count) % count,
-            messages.SUCCESS,
+            queryset.filter(state=RequestState.PENDING).select_related("agency"),
+            lambda status_request: services.agency_status_request_approve(
+                request=status_request, decided_by=request.user
+            ),
+            lambda n: ngettext("Approved %d request.", "Approved %d requests.", n) % n,
         )

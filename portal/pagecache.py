@@ -24,8 +24,8 @@ Registering never reads this cache: seats are decided on the locked training row
 
 Only anonymous visitors without pending messages share entries: a signed-in page shows the
 person's own registrations, and a flash message belongs to one visitor. Pages cached here hold
-no CSRF token (the footer's digest form is a GET), so they are the same for every anonymous
-visitor.
+no CSRF token (the footer's digest form posts to a CSRF-exempt view, see
+``members.views.digest``), so they are the same for every anonymous visitor.
 """
 
 import functools

@@ -13,7 +13,7 @@ from portal.admin import ServiceActionMixin
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
-from . import services, uploads
+from . import selectors, services, uploads
 from .forms import DeclineForm
 from .models import Audience, Resource, ResourceStatus, Topic
 
@@ -28,6 +28,14 @@ class ResourceAdminForm(forms.ModelForm):
         return upload
 
 
+def submissions_waiting(request) -> int:
+    """How many submissions wait, read once per request: the moderation filter and the notice
+    above the list say the same number."""
+    if not hasattr(request, "_submissions_waiting"):
+        request._submissions_waiting = selectors.submissions_waiting_count()
+    return request._submissions_waiting
+
+
 class ModerationFilter(admin.SimpleListFilter):
     """The moderation queue, with how many submissions wait."""
 
@@ -35,7 +43,7 @@ class ModerationFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        waiting = Resource.objects.filter(status=ResourceStatus.SUBMITTED).count()
+        waiting = submissions_waiting(request)
         return [("waiting", _("Waiting for review (%(n)d)") % {"n": waiting})]
 
     def queryset(self, request, queryset):
@@ -93,19 +101,29 @@ class ResourceAdmin(ServiceActionMixin, admin.ModelAdmin):
     )
 
     def changelist_view(self, request, extra_context=None):
-        waiting = Resource.objects.filter(status=ResourceStatus.SUBMITTED).count()
-        if waiting and "queue" not in request.GET:
-            self.message_user(
-                request,
-                ngettext(
-                    "%d submission waits for review (see “moderation”).",
-                    "%d submissions wait for review (see “moderation”).",
-                    waiting,
+        response = super().changelist_view(request, extra_context)
+        # Said on the page being rendered now, never queued for a later one: a notice queued
+        # while an action's POST ran would show the count from before the action beside the
+        # fresh one on the page after it ("3 wait" and "2 wait").
+        if (
+            request.method == "GET"
+            and isinstance(response, TemplateResponse)
+            and not response.is_rendered
+            and ModerationFilter.parameter_name not in request.GET
+        ):
+            waiting = submissions_waiting(request)
+            if waiting:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%d submission waits for review (see “moderation”).",
+                        "%d submissions wait for review (see “moderation”).",
+                        waiting,
+                    )
+                    % waiting,
+                    messages.WARNING,
                 )
-                % waiting,
-                messages.WARNING,
-            )
-        return super().changelist_view(request, extra_context)
+        return response
 
     def get_ordering(self, request):
         # The changelist's ordering overrides a filter's order_by: the queue is oldest first.

@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import WebLinkField
+
 from . import uploads
 from .models import Audience, ResourceKind, ResourceModel, Topic
 
@@ -43,9 +45,7 @@ class ShareForm(forms.Form):
         required=False,
         help_text=_("PDF, DOCX, PPTX, XLSX, PNG or JPEG, up to 25 MB."),
     )
-    external_url = forms.URLField(
-        label=_("Or a link"), required=False, assume_scheme="https", max_length=500
-    )
+    external_url = WebLinkField(label=_("Or a link"), required=False, max_length=500)
     agency = forms.ChoiceField(label=_("Shared on behalf of"), required=False, choices=())
 
     def __init__(self, *args, agencies=(), **kwargs):
@@ -69,7 +69,8 @@ class ShareForm(forms.Form):
         has_link = bool(data.get("external_url"))
         if has_file and has_link:
             raise ValidationError(_("Give either a file or a link, not both."))
-        if not has_file and not has_link and not self.errors.get("file"):
+        # A refused file or link has its own message beside it already.
+        if not has_file and not has_link and not self.errors.keys() & {"file", "external_url"}:
             self.add_error("file", _("Attach a file or give a link."))
         data["agency"] = self.agencies.get(data.get("agency") or "")
         return data

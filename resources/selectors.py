@@ -18,7 +18,14 @@ from django.utils.safestring import SafeString, mark_safe
 from trainings.models import Training
 
 from .filters import ResourceFilter
-from .models import SEARCH_CONFIG, Resource, TitleAndSummaryVector, Topic, Visibility
+from .models import (
+    SEARCH_CONFIG,
+    Resource,
+    ResourceStatus,
+    TitleAndSummaryVector,
+    Topic,
+    Visibility,
+)
 
 # Snippet markers that cannot occur in text, swapped for <mark> after escaping.
 _START, _STOP = "\x02", "\x03"
@@ -153,3 +160,8 @@ def published_since(*, since: dt.datetime, limit: int = 10) -> list[Resource]:
 
 def can_read(*, resource: Resource, user) -> bool:
     return resource.visibility == Visibility.PUBLIC or user.is_authenticated
+
+
+def submissions_waiting_count() -> int:
+    """Members' proposals waiting for a curator's review."""
+    return Resource.objects.filter(status=ResourceStatus.SUBMITTED).count()

@@ -109,6 +109,13 @@ class TrainingFilter(django_filters.FilterSet):
         return queryset.with_free_seats() if value else queryset
 
 
+class ArchiveFilter(TrainingFilter):
+    """The archive's filters: the catalogue's, without "free seats" (past trainings have none
+    to offer). ``open`` in a URL is ignored, as any unknown parameter."""
+
+    open = None
+
+
 class AgencyRegistrationFilter(django_filters.FilterSet):
     """Filters of a coordinator's registrations page: a training of theirs, a status, when."""
 

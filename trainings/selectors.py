@@ -19,7 +19,7 @@ from members.models import (
     active_membership,
 )
 
-from .filters import AgencyRegistrationFilter, HostedTrainingFilter, TrainingFilter
+from .filters import AgencyRegistrationFilter, ArchiveFilter, HostedTrainingFilter, TrainingFilter
 from .models import (
     Attendance,
     Obstacle,
@@ -52,10 +52,10 @@ def training_catalogue(*, data=None, now: dt.datetime | None = None) -> Training
     return TrainingFilter(data or None, queryset=queryset)
 
 
-def training_archive(*, data=None, now: dt.datetime | None = None) -> TrainingFilter:
+def training_archive(*, data=None, now: dt.datetime | None = None) -> ArchiveFilter:
     """Trainings that have ended, most recent first."""
     queryset = _with_related(Training.objects.listed().past(now=now).order_by("-starts_at", "-pk"))
-    return TrainingFilter(data or None, queryset=queryset)
+    return ArchiveFilter(data or None, queryset=queryset)
 
 
 def training_feed(*, data=None, now: dt.datetime | None = None) -> TrainingFilter:
@@ -107,7 +107,8 @@ def sessions_between(*, start: dt.datetime, end: dt.datetime) -> QuerySet[Sessio
 class ViewerState:
     """What the training page offers the person looking at it."""
 
-    state: str  # anonymous, register, registered, waitlisted, join_waitlist, closed, not_eligible
+    # anonymous, register, registered, waitlisted, join_waitlist, closed, not_eligible, took_place
+    state: str
     registration: Registration | None = None
     position: int | None = None
     reason: str = ""
@@ -121,6 +122,11 @@ def waitlist_position(registration: Registration) -> int:
 
 def viewer_state(*, user, training: Training, now: dt.datetime | None = None) -> ViewerState:
     now = now or timezone.now()
+    if training.ends_at is not None and training.ends_at < now:
+        # It took place (or was cancelled): nothing to register for; a member sees whether
+        # they held a seat.
+        person = Person.objects.filter(user=user).first() if user.is_authenticated else None
+        return ViewerState("took_place", active_registration(training=training, person=person))
     if not user.is_authenticated:
         closed = registration_closed_reason(training, now=now)
         return ViewerState("closed" if closed else "anonymous", reason=closed)
@@ -137,11 +143,7 @@ def viewer_state(*, user, training: Training, now: dt.datetime | None = None) ->
     )
     agencies = [m.agency for m in memberships]
     coordinated = [m.agency for m in memberships if m.role == Role.COORDINATOR]
-    registration = (
-        Registration.objects.active().filter(training=training, person=person).first()
-        if person
-        else None
-    )
+    registration = active_registration(training=training, person=person)
     if registration and registration.status == RegistrationStatus.CONFIRMED:
         return ViewerState("registered", registration, agencies=agencies, coordinated=coordinated)
     if registration:
@@ -237,7 +239,16 @@ def batch_candidates(*, agency: Agency, training: Training) -> list[dict]:
 
 
 def registrable_training(*, slug: str) -> Training:
-    return get_object_or_404(Training.objects.published(), slug=slug)
+    """A training the register actions may name: published, or cancelled (whose page then says
+    so); drafts and proposals answer 404."""
+    return get_object_or_404(Training.objects.listed(), slug=slug)
+
+
+def active_registration(*, training: Training, person: Person | None) -> Registration | None:
+    """The person's seat or place on the waitlist at this training, if they hold one."""
+    if person is None:
+        return None
+    return Registration.objects.active().filter(training=training, person=person).first()
 
 
 def training_roster(*, training: Training) -> QuerySet[Registration]:
@@ -517,3 +528,8 @@ def training_materials(*, training: Training) -> QuerySet:
     the relation; this reads it through the reverse accessor and the library's own queryset
     method, without importing the library."""
     return training.resources.published().order_by("title")
+
+
+def proposals_waiting_count() -> int:
+    """Trainings host agencies proposed, waiting for a curator's review."""
+    return Training.objects.filter(status=Status.SUBMITTED).count()

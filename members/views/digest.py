@@ -5,8 +5,9 @@ must not confirm or cancel anything by doing so. The pages say the same thing wh
 address is subscribed already.
 """
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,13 +17,34 @@ from .. import selectors, services
 from ..forms import DigestSubscribeForm
 
 
+def _from_another_site(request) -> bool:
+    """A POST a browser sent from another site's page: its Origin is not this site's (nor one of
+    ``CSRF_TRUSTED_ORIGINS``). Browsers send Origin with every form POST; one without it (an old
+    browser, a script) is not from another site's page."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+    return origin not in {own, *settings.CSRF_TRUSTED_ORIGINS}
+
+
+# CSRF-exempt so that the footer of every page can subscribe in one POST: the public pages are
+# cached whole and shared by anonymous visitors (portal/pagecache.py), so they carry no token.
+# Safe, because all a subscription does is send the address a link to confirm it (double
+# opt-in, at most once per CONFIRMATION_RESEND_AFTER): a forged request could do no more than
+# anyone can do on this page, and cross-site cookies are SameSite=Lax, so it comes signed out.
+# A POST from another site's page (its Origin) is refused all the same. The address travels
+# only in the POST body: never in a URL, so in no access log.
+@csrf_exempt
 def digest_subscribe(request):
-    """GET shows the form, with the address typed in the footer of any page (?email=) or the
-    member's own; POST subscribes."""
-    email = request.GET.get("email", "").strip()[:254]
-    if not email and request.user.is_authenticated:
-        email = request.user.email
-    form = DigestSubscribeForm(request.POST or None, initial={"email": email} if email else {})
+    """GET shows the form (with a member's own address filled in); POST, from this page or the
+    footer of any page, subscribes."""
+    if request.method == "POST" and _from_another_site(request):
+        return HttpResponseForbidden(
+            _("Subscribe from the portal's own pages."), content_type="text/plain; charset=utf-8"
+        )
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    form = DigestSubscribeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:

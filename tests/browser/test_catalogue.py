@@ -160,3 +160,48 @@ def test_on_a_phone_the_calendar_is_a_list_and_the_catalogue_fits_the_screen(
     expect(page.locator(".results-count")).to_have_text("5 trainings")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     axe_check(page)
+
+
+def test_a_past_training_says_it_took_place_and_the_archive_shows_no_registration_state(
+    page: Page, live_server, axe_check
+):
+    TrainingFactory(title="Spring concepts day", days_ahead=-40)
+
+    page.goto("/trainings/past/")
+    card = page.locator(".training-row", has_text="Spring concepts day")
+    expect(card).to_be_visible()
+    expect(card.locator(".seats")).to_have_count(0)
+    expect(page.get_by_label("Only with free seats")).to_have_count(0)
+    axe_check(page)
+
+    card.get_by_role("link", name="Spring concepts day").click()
+    expect(page.get_by_role("status").filter(has_text="This training took place:")).to_be_visible()
+    expect(page.get_by_text("Registration closes")).to_have_count(0)
+    expect(page.get_by_role("button", name="Register")).to_have_count(0)
+    expect(page.locator(".breadcrumb").get_by_role("link", name="Past trainings")).to_be_visible()
+    axe_check(page)
+
+
+def test_a_visitor_subscribes_to_the_digest_from_the_footer_in_one_step(
+    page: Page, live_server, axe_check
+):
+    page.goto("/trainings/")
+    footer = page.locator("footer")
+    footer.get_by_label(re.compile("monthly community digest")).fill("ada@")
+    footer.get_by_role("button", name="Subscribe").click()
+    # A malformed address: its message beside the field, and the address in no URL.
+    expect(page.locator("#id_email_error")).to_be_visible()
+    assert "ada" not in page.url
+
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_role("button", name="Subscribe").click()
+    expect(page.get_by_text("Check your inbox at ada@example.org")).to_be_visible()
+    assert "ada" not in page.url
+
+    # From the footer of another page, the first time: one step, the same message.
+    page.goto("/")
+    footer.get_by_label(re.compile("monthly community digest")).fill("grace@example.org")
+    footer.get_by_role("button", name="Subscribe").click()
+    expect(page.get_by_text("Check your inbox at grace@example.org")).to_be_visible()
+    assert "grace" not in page.url
+    axe_check(page)

@@ -9,7 +9,16 @@ from django.utils import timezone
 
 from members.models import Agency, User
 from resources.models import Resource
-from trainings.models import Format, Kind, Registration, Series, Session, Status, Training
+from trainings.models import (
+    Format,
+    Kind,
+    Registration,
+    RegistrationStatus,
+    Series,
+    Session,
+    Status,
+    Training,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +110,32 @@ def test_seed_demo_trainings_are_consistent(seeded):
         assert training.venue_address
     assert not Training.objects.filter(host_agency__isnull=True).exists()
     assert len(set(Training.objects.values_list("slug", flat=True))) == Training.objects.count()
+
+
+def test_seed_demo_registrations_arrived_in_the_past_and_the_waitlist_reads_in_arrival_order(
+    seeded,
+):
+    now = timezone.now()
+    registrations = Registration.objects.select_related("training")
+    assert registrations.filter(status=RegistrationStatus.WAITLISTED).exists()
+    assert not registrations.filter(arrived_at__gt=now).exists()
+    assert not registrations.filter(confirmed_at__gt=now).exists()
+    assert not registrations.filter(confirmed_at__lt=F("arrived_at")).exists()
+    waitlists = 0
+    for training in Training.objects.filter(registrations__isnull=False).distinct():
+        rows = list(training.registrations.in_arrival_order().select_related("person__user"))
+        arrivals = [r.arrived_at for r in rows]
+        assert len(set(arrivals)) == len(arrivals), training  # one after another
+        assert max(arrivals) <= training.registration_deadline, training
+        if training.registration_opens_at:
+            assert min(arrivals) >= training.registration_opens_at, training
+        # Seats went to the first to come; everyone after them waits, in the order they came.
+        statuses = [r.status for r in rows if r.person.user.email != "practitioner@example.org"]
+        confirmed = statuses.count(RegistrationStatus.CONFIRMED)
+        assert set(statuses[:confirmed]) <= {RegistrationStatus.CONFIRMED}, training
+        assert set(statuses[confirmed:]) <= {RegistrationStatus.WAITLISTED}, training
+        waitlists += RegistrationStatus.WAITLISTED in statuses
+    assert waitlists >= 1
 
 
 def test_seed_demo_creates_a_series_with_its_meetings_and_a_proposal(seeded):

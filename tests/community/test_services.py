@@ -323,17 +323,76 @@ def test_the_service_refuses_a_malformed_address_too(email):
 
 def test_every_page_offers_the_digest_in_its_footer(client):
     page = client.get(reverse("home")).content.decode()
-    assert f'<form method="get" action="{reverse("members:digest_subscribe")}"' in page
+    assert f'<form method="post" action="{reverse("members:digest_subscribe")}"' in page
     assert 'id="footer-digest-email"' in page
     # No CSRF token in an anonymous page: it can be cached whole and served to anyone.
     assert "csrfmiddlewaretoken" not in page
 
 
-def test_the_footer_address_arrives_filled_in_on_the_subscribe_page(client):
+def test_the_footer_subscribes_in_one_post_from_a_cached_page(
+    settings, django_capture_on_commit_callbacks, mailoutbox, caplog
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    # A browser that enforces CSRF, on a page served from the shared cache (no token in it).
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("trainings:list"))
+    assert "csrfmiddlewaretoken" not in browser.get(reverse("trainings:list")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            reverse("members:digest_subscribe"),
+            {"email": "ada@example.org"},
+            headers={"Origin": "http://testserver"},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("members:digest_subscribe") + "?sent=1", 302)]
+    (message,) = _messages(response)
+    assert f"{CHECK_EMAIL} ada@example.org" in message
+    assert [m.to for m in mailoutbox] == [["ada@example.org"]]  # the link to confirm
+    assert not DigestSubscription.objects.get().is_receiving  # until it is confirmed
+    assert "ada@example.org" not in " ".join(record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("email", ["ada@", "not an address", "a" * 300 + "@example.org"])
+def test_a_malformed_footer_address_gets_a_message_beside_the_field_and_stays_out_of_urls(
+    client, caplog, email
+):
+    response = client.post(reverse("members:digest_subscribe"), {"email": email})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="field-error"' in page
+    assert not DigestSubscription.objects.exists()
+    assert email not in response.wsgi_request.get_full_path()
+    assert email[:20] not in " ".join(record.getMessage() for record in caplog.records)
+
+
+def test_a_subscription_posted_from_another_site_is_refused():
+    response = Client().post(
+        reverse("members:digest_subscribe"),
+        {"email": "victim@example.org"},
+        headers={"Origin": "https://evil.example.com"},
+    )
+    assert response.status_code == 403
+    assert not DigestSubscription.objects.exists()
+    assert not OutboxEmail.objects.exists()
+
+
+def test_an_address_in_the_url_is_not_used(client):
+    # The old footer's GET put the address in the URL; nothing reads it any more.
     page = client.get(reverse("members:digest_subscribe"), {"email": "ada@example.org"})
     assert page.status_code == 200
-    assert 'value="ada@example.org"' in page.content.decode()
-    assert not DigestSubscription.objects.exists()  # a GET subscribes no one
+    assert "ada@example.org" not in page.content.decode()
+    assert not DigestSubscription.objects.exists()
+
+
+def test_a_signed_in_members_footer_is_filled_in_with_their_address(client):
+    person = _person("member@example.org", "Mo Member")
+    client.force_login(person.user)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="footer-digest-email"' in page
+    assert 'value="member@example.org"' in page
 
 
 # --- Confirming and unsubscribing -------------------------------------------------------------

@@ -7,7 +7,7 @@ is refused with 403 by ``CsrfViewMiddleware`` ("CSRF token missing"), before the
 views that answer only GET are refused the same way, and the database is unchanged. As a control,
 the same request with the token is not refused and gets what the permission matrix says.
 
-The one view exempt from the check is listed in ``CSRF_EXEMPT`` with its reason;
+The views exempt from the check are listed in ``CSRF_EXEMPT`` with their reasons;
 ``test_no_other_view_is_csrf_exempt`` walks the resolver and fails for any other.
 """
 
@@ -55,6 +55,13 @@ CSRF_EXEMPT = {
         "RFC 8058 one-click unsubscribe: mail apps POST List-Unsubscribe=One-Click from no page "
         "of ours, so there can be no token. The unguessable token in the URL is the proof, and a "
         "forged request could only unsubscribe the holder of the link."
+    ),
+    "members:digest_subscribe": (
+        "The footer of every page subscribes in one POST, and public pages are cached whole for "
+        "anonymous visitors, so they hold no token. A subscription only sends the address a "
+        "link to confirm it (double opt-in, rate-limited per address): a forged request can do "
+        "no more than anyone can on the page itself. A POST whose Origin is another site is "
+        "refused all the same (test_a_subscription_posted_from_another_site_is_refused)."
     ),
 }
 

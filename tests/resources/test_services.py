@@ -346,6 +346,29 @@ def test_moderation_filter_counts_the_waiting_submissions(client, curator, contr
     assert "submissions wait for review" not in queue.content.decode()
 
 
+WAITING = re.compile(r"\d+ submissions? waits? for review|Waiting for review \(\d+\)")
+
+
+def test_after_publishing_a_submission_every_waiting_count_says_the_new_number(
+    client, curator, contributor
+):
+    resources = [submitted(contributor, title=f"Proposal {n}") for n in range(3)]
+    client.force_login(curator)
+    assert WAITING.findall(client.get(reverse(CHANGELIST)).content.decode()) == [
+        "3 submissions wait for review",
+        "Waiting for review (3)",
+    ]
+
+    page = run_action(client, "publish", resources[:1])  # the changelist again, after it
+
+    assert "Published 1 resource." in page
+    assert WAITING.findall(page) == ["2 submissions wait for review", "Waiting for review (2)"]
+    # Nothing stale left over for the next page either: the admin's index.
+    assert WAITING.findall(client.get(reverse("admin:index")).content.decode()) == []
+    page = client.get(reverse(CHANGELIST)).content.decode()
+    assert WAITING.findall(page) == ["2 submissions wait for review", "Waiting for review (2)"]
+
+
 def test_preview_renders_the_sanitised_body(client, curator, contributor):
     resource = submitted(
         contributor,

@@ -12,6 +12,8 @@ Query counts, measured on PostgreSQL for an anonymous visitor (no session):
 A signed-in visitor adds 2 (the session and the user).
 """
 
+import html
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -336,7 +338,7 @@ def test_share_form_without_agencies_has_no_agency_field(client, member):
             {"external_url": "https://example.org/x", "file": "pdf"},
             "Give either a file or a link, not both.",
         ),
-        ({"external_url": "javascript:alert(1)"}, "Enter a valid URL."),
+        ({"external_url": "https://exa mple.org"}, "Enter a web address, e.g."),
     ],
     ids=["neither", "both", "bad-link"],
 )
@@ -353,6 +355,33 @@ def test_share_form_explains_what_is_missing(client, contributor, extra, message
     assert message in response.content.decode()
     assert Resource.objects.count() == 0
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        "data:text/html,hi",
+        "ftp://x.org",
+    ],
+)
+def test_share_form_says_the_link_must_be_http_beside_the_link_field(client, contributor, link):
+    client.force_login(contributor.user)
+
+    response = client.post(
+        SHARE,
+        {"title": "x", "kind": "guide", "summary": "x", "model": "nmt", "external_url": link},
+    )
+
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert (
+        '<small class="field-error" id="id_external_url_error">The link must be a web address '
+        "starting with http:// or https://.</small>"
+    ) in page
+    assert "Attach a file or give a link." not in page  # a link was given
+    assert Resource.objects.count() == 0
 
 
 # --- Query counts -----------------------------------------------------------------------------

@@ -3,16 +3,20 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import AgencyFactory, TrainingFactory, pacific
 from tests.spreadsheets import admin_export, xlsx_rows
-from trainings.models import Kind, Session, Status, Training
+from tests.trainings.factories import RegistrationFactory
+from trainings.models import Kind, Registration, RegistrationStatus, Session, Status, Training
+from trainings.services import TrainingHasRegistrations, trainings_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -375,3 +379,119 @@ def test_an_exported_training_file_imports_back_unchanged(curator_client, file_f
     assert (training.title, training.summary) == (FORMULA, "+1 for regulation")
     assert (training.description, training.venue_name) == ("@SUM(A1)", "-Basement-")
     assert training.prerequisites == "\tindented"
+
+
+# --- Deleting ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def _delete_url(training: Training) -> str:
+    return reverse("admin:trainings_training_delete", args=[training.pk])
+
+
+CANCEL_INSTEAD = "has registrations, so it cannot be deleted: cancel it instead"
+
+
+@pytest.mark.parametrize(
+    ("days_ahead", "status"),
+    [(10, RegistrationStatus.CONFIRMED), (-30, RegistrationStatus.CANCELLED)],
+    ids=["upcoming-confirmed", "past-cancelled"],
+)
+def test_a_training_with_registrations_cannot_be_deleted_and_the_admin_says_cancel_it(
+    superuser_client, days_ahead, status
+):
+    training = TrainingFactory(title="Phase I Cohort", days_ahead=days_ahead)
+    RegistrationFactory(training=training, status=status)
+
+    change_page = superuser_client.get(_change_url(training))
+    assert change_page.status_code == 200
+    assert _delete_url(training) not in change_page.content.decode()  # no Delete button
+
+    for response in (
+        superuser_client.get(_delete_url(training)),
+        superuser_client.post(_delete_url(training), {"post": "yes"}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"] == _change_url(training)
+        assert f"“Phase I Cohort” {CANCEL_INSTEAD}, which tells everyone registered." in (
+            _messages(response)
+        )
+    assert Training.objects.filter(pk=training.pk).exists()
+    assert Registration.objects.filter(training=training).count() == 1
+
+
+def test_the_bulk_delete_refuses_when_any_selected_training_has_registrations(superuser_client):
+    typo = TrainingFactory(status=Status.DRAFT, title="Draft typo")
+    taken = TrainingFactory(title="Phase I Cohort")
+    RegistrationFactory(training=taken)
+
+    for data in ({}, {"post": "yes"}):  # the confirmation page, and confirming anyway
+        response = superuser_client.post(
+            reverse(CHANGELIST) + "?when=all",
+            {"action": "delete_selected", "_selected_action": [typo.pk, taken.pk], **data},
+            follow=True,
+        )
+        # Back on the changelist at once, no confirmation page.
+        assert response.redirect_chain == [(reverse(CHANGELIST) + "?when=all", 302)]
+        assert f"“Phase I Cohort” {CANCEL_INSTEAD}, which tells everyone registered." in (
+            _messages(response)
+        )
+    assert Training.objects.count() == 2
+
+
+def test_a_training_nobody_registered_for_can_still_be_deleted(superuser_client):
+    typo, other = (TrainingFactory(status=Status.DRAFT) for _ in range(2))
+    page = superuser_client.get(_delete_url(typo))
+    assert page.status_code == 200
+    assert "Are you sure" in page.content.decode()
+    response = superuser_client.post(_delete_url(typo), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Training.objects.filter(pk=typo.pk).exists()
+    assert not Session.objects.filter(training_id=typo.pk).exists()
+
+    confirm = superuser_client.post(
+        reverse(CHANGELIST) + "?when=all",
+        {"action": "delete_selected", "_selected_action": [other.pk]},
+    )
+    assert "Are you sure" in confirm.content.decode()
+    response = superuser_client.post(
+        reverse(CHANGELIST) + "?when=all",
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+        follow=True,
+    )
+    assert "Successfully deleted 1 training." in _messages(response)
+    assert Training.objects.count() == 0
+
+
+def test_trainings_delete_refuses_under_the_lock_and_the_model_protects_registrations():
+    taken = TrainingFactory(title="Phase I Cohort")
+    RegistrationFactory(training=taken)
+    typo = TrainingFactory(status=Status.DRAFT)
+    with pytest.raises(TrainingHasRegistrations, match="cancel it instead"):
+        trainings_delete(trainings=[typo, taken])
+    assert Training.objects.count() == 2  # all or none
+    with pytest.raises(ProtectedError):
+        taken.delete()
+    assert trainings_delete(trainings=[typo]) == 1
+    assert list(Training.objects.all()) == [taken]
+
+
+def test_after_publishing_a_proposal_every_waiting_count_says_the_new_number(curator_client):
+    proposals = [TrainingFactory(status=Status.SUBMITTED) for _ in range(3)]
+    waiting = re.compile(
+        r"\d+ trainings? proposed by (?:an agency|agencies) waits? for review|"
+        r"Proposed by agencies \(\d+\)"
+    )
+
+    page = _action(curator_client, "publish", proposals[:1]).content.decode()
+
+    assert waiting.findall(page) == [
+        "2 trainings proposed by agencies wait for review",
+        "Proposed by agencies (2)",
+    ]
+    assert waiting.findall(curator_client.get(reverse("admin:index")).content.decode()) == []

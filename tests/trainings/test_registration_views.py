@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from members.models import Credential, CredentialLevel, MembershipState, Role
+from portal.models import OutboxEmail
 from tests.factories import (
     AgencyFactory,
     CredentialFactory,
@@ -201,6 +202,58 @@ def test_a_double_submit_makes_one_registration(client, training):
     for _ in range(2):
         assert client.post(_register_url(training)).status_code == 302
     assert Registration.objects.count() == 1
+
+
+def test_registering_again_says_you_are_already_registered_and_sends_no_second_email(
+    client, training
+):
+    client = _signed_in(client, PersonFactory())
+    client.post(_register_url(training), follow=True)
+    emails = OutboxEmail.objects.count()
+    assert emails == 1  # the confirmation
+
+    page = _page(client.post(_register_url(training), follow=True))
+
+    assert f"You are already registered for {training.title} (confirmed)." in page
+    assert "A confirmation email is on its way" not in page
+    assert OutboxEmail.objects.count() == emails
+    assert Registration.objects.count() == 1
+
+
+def test_registering_again_from_the_waitlist_says_where_you_stand(client):
+    training = TrainingFactory(capacity=1, title="Calm Bodies")
+    _register(training)
+    _register(training)  # number 1 on the waitlist
+    client = _signed_in(client, PersonFactory())
+    client.post(_register_url(training), follow=True)
+    emails = OutboxEmail.objects.count()
+
+    page = _page(client.post(_register_url(training), follow=True))
+
+    assert "You are already registered for Calm Bodies (on the waitlist, position 2)." in page
+    assert "you're number 2 on the waitlist" not in page
+    assert OutboxEmail.objects.count() == emails
+
+
+@pytest.mark.parametrize("signed_in", [True, False], ids=["member", "visitor"])
+def test_registering_for_a_cancelled_training_goes_to_its_page_which_says_so(client, signed_in):
+    training = TrainingFactory(status=Status.CANCELLED)
+    if signed_in:
+        _signed_in(client, PersonFactory())
+    response = client.post(_register_url(training), follow=True)
+    page = _page(response)
+    assert response.redirect_chain == [(training.get_absolute_url(), 302)]
+    assert 'message--error">This training has been cancelled.</p>' in page
+    assert "banner--cancelled" in page
+    assert not Registration.objects.exists()
+
+
+def test_the_staff_batch_page_of_a_cancelled_training_goes_to_its_page(client, home_agency):
+    training = TrainingFactory(status=Status.CANCELLED)
+    coordinator = member(home_agency, role=Role.COORDINATOR)
+    response = _signed_in(client, coordinator).get(_batch_url(home_agency, training), follow=True)
+    assert response.redirect_chain == [(training.get_absolute_url(), 302)]
+    assert "This training has been cancelled." in _page(response)
 
 
 def test_a_stale_form_on_a_training_that_filled_waitlists_and_says_so(client):

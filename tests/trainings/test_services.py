@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.factories import AgencyFactory, TrainingFactory, pacific
-from trainings.models import Format, Kind, Session, Status, Training
+from members.models import County, CredentialLevel
+from tests.factories import AgencyFactory, PersonFactory, TrainingFactory, pacific
+from trainings.models import Format, Kind, Model, Session, Status, Training
 from trainings.services import (
     TrainingError,
     training_cancel,
@@ -14,6 +15,7 @@ from trainings.services import (
     training_save,
     training_sync_schedule,
 )
+from trainings.services.catalogue import DUPLICATE_SKIPPED_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -263,6 +265,48 @@ def test_training_duplicate_moves_the_registration_window_with_the_sessions():
     copy.refresh_from_db()
     assert copy.registration_opens_at == original.registration_opens_at + WEEK
     assert copy.registration_closes_at == original.registration_closes_at + WEEK
+
+
+def test_training_duplicate_copies_every_field_it_does_not_have_to_change():
+    # A value unlike the default for every field the copy keeps: a field added to the model
+    # later must be given one here (the first assertion), and is then checked to be copied.
+    lead = PersonFactory()
+    kept = {
+        "title": "Phase II Train-the-Trainer",
+        "kind": Kind.PHASE_2,
+        "model": Model.NME,
+        "summary": "Certify trainers inside your agency.",
+        "description": "Three **days**.",
+        "format": Format.HYBRID,
+        "venue_name": "County Learning Center",
+        "venue_address": "1 Main St, Oakland, CA",
+        "county": County.ALAMEDA,
+        "online_url": "https://meet.example.org/private",
+        "capacity": 17,
+        "host_agency": AgencyFactory(),
+        "contact_email": "phase2@example.org",
+        "lead_trainer": lead,
+        "prerequisites": "Phase I.",
+        "required_level": CredentialLevel.MENTOR,
+        "reminder_offsets": "5d, 3h",
+        "agency_seat_cap": 3,
+    }
+    copied = {
+        field.name
+        for field in Training._meta.concrete_fields
+        if field.name not in DUPLICATE_SKIPPED_FIELDS
+    }
+    assert set(kept) == copied, "give the new field a value here, or skip it in the service"
+    original = TrainingFactory(**kept, notes="What we said last time.")
+
+    copy = training_duplicate(training=original)
+
+    copy.refresh_from_db()
+    for field in Training._meta.concrete_fields:
+        if field.name in copied:
+            assert getattr(copy, field.attname) == getattr(original, field.attname), field.name
+            assert getattr(copy, field.attname) != field.get_default(), field.name
+    assert copy.notes == ""
 
 
 def test_training_duplicate_refuses_a_training_without_sessions():

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import TrainingFactory, pacific
-from trainings.models import Format, Kind, Model, Status, Training
+from tests.factories import PersonFactory, TrainingFactory, pacific
+from tests.trainings.factories import RegistrationFactory
+from trainings.models import Attendance, Format, Kind, Model, Status, Training
 from trainings.services import training_cancel
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,64 @@ def test_past_page_lists_ended_trainings_only(client):
     page = _get(client, reverse("trainings:past"))
     assert "Ended cohort" in page
     assert "Coming cohort" not in page
+
+
+def test_archive_cards_show_no_registration_state_and_its_filters_offer_no_free_seats(client):
+    TrainingFactory(title="Ended cohort", days_ahead=-10)
+    TrainingFactory(title="Called-off cohort", days_ahead=-20, status=Status.CANCELLED)
+    page = _get(client, reverse("trainings:past"))
+    assert _rows(page) == 2
+    assert "Registration closed" not in page
+    assert "seats--closed" not in page
+    assert page.count('class="seats seats--cancelled">Cancelled</p>') == 1  # it did not happen
+    assert 'name="open"' not in page
+    assert "Only with free seats" not in page
+    # An old link with ?open=1 still lists the archive (an unknown parameter is ignored).
+    assert _rows(_get(client, reverse("trainings:past"), open="1")) == 2
+    # The catalogue keeps its filter.
+    assert 'name="open"' in _get(client, reverse("trainings:list"))
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
+def test_a_past_training_page_says_it_took_place_with_its_dates_and_offers_no_registration(
+    client, signed_in
+):
+    start = pacific(2025, 3, 4, 9)
+    training = TrainingFactory(
+        title="Spring concepts day",
+        sessions=[(start, start + 6 * HOUR)],
+        registration_opens_at=start - 30 * DAY,
+        registration_closes_at=start - 2 * DAY,
+    )
+    if signed_in:
+        client.force_login(PersonFactory().user)
+    page = html.unescape(_get(client, training.get_absolute_url()))
+    assert "This training took place:" in page
+    assert "Tue, Mar 4, 2025" in page  # its date, in the banner and the sessions
+    assert "already started" not in page
+    assert "Registration opens" not in page
+    assert "Registration closes" not in page
+    assert "Registration closed" not in page
+    assert "Sign in to register" not in page
+    assert reverse("trainings:register", kwargs={"slug": training.slug}) not in page
+
+
+def test_a_past_training_page_tells_a_member_they_were_registered(client):
+    training = TrainingFactory(days_ahead=-10)
+    registration = RegistrationFactory(training=training, attendance=Attendance.ATTENDED)
+    client.force_login(registration.person.user)
+    page = _get(client, training.get_absolute_url())
+    assert "You were registered. Attended." in page
+    assert "Cancel my registration" not in page
+
+
+def test_a_cancelled_past_training_says_it_did_not_take_place(client):
+    training = TrainingFactory(days_ahead=-10, status=Status.CANCELLED)
+    page = _get(client, training.get_absolute_url())
+    assert "This training has been cancelled." in page
+    assert "It did not take place on the dates below." in page
+    assert "This training took place" not in page
+    assert "Registration closes" not in page
 
 
 def test_home_page_shows_the_next_trainings(client):

@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -61,6 +64,14 @@ class WhenFilter(admin.SimpleListFilter):
         return queryset
 
 
+def proposals_waiting(request) -> int:
+    """How many proposals wait, read once per request: the review filter and the notice above
+    the list say the same number."""
+    if not hasattr(request, "_proposals_waiting"):
+        request._proposals_waiting = selectors.proposals_waiting_count()
+    return request._proposals_waiting
+
+
 class ProposalQueueFilter(admin.SimpleListFilter):
     """Trainings host agencies proposed, waiting for a curator, with how many wait."""
 
@@ -68,7 +79,7 @@ class ProposalQueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        waiting = Training.objects.filter(status=Status.SUBMITTED).count()
+        waiting = proposals_waiting(request)
         return [("proposed", _("Proposed by agencies (%(n)d)") % {"n": waiting})]
 
     def queryset(self, request, queryset):
@@ -185,19 +196,27 @@ class TrainingAdmin(AttendanceReportMixin, ServiceActionMixin, ImportExportModel
         return super().get_queryset(request).annotate(session_count=Count("sessions"))
 
     def changelist_view(self, request, extra_context=None):
-        waiting = Training.objects.filter(status=Status.SUBMITTED).count()
-        if waiting and ProposalQueueFilter.parameter_name not in request.GET:
-            self.message_user(
-                request,
-                ngettext(
-                    "%d training proposed by an agency waits for review (see “review”).",
-                    "%d trainings proposed by agencies wait for review (see “review”).",
-                    waiting,
+        response = super().changelist_view(request, extra_context)
+        # Said on the page being rendered now, never queued for a later one (see ResourceAdmin).
+        if (
+            request.method == "GET"
+            and isinstance(response, TemplateResponse)
+            and not response.is_rendered
+            and ProposalQueueFilter.parameter_name not in request.GET
+        ):
+            waiting = proposals_waiting(request)
+            if waiting:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%d training proposed by an agency waits for review (see “review”).",
+                        "%d trainings proposed by agencies wait for review (see “review”).",
+                        waiting,
+                    )
+                    % waiting,
+                    messages.WARNING,
                 )
-                % waiting,
-                messages.WARNING,
-            )
-        return super().changelist_view(request, extra_context)
+        return response
 
     @admin.display(description=_("first session"), ordering="starts_at")
     def first_session(self, obj):
@@ -238,6 +257,63 @@ class TrainingAdmin(AttendanceReportMixin, ServiceActionMixin, ImportExportModel
 
     def save_model(self, request, obj, form, change):
         services.training_save(training=obj)
+
+    # --- Deleting -----------------------------------------------------------------------------
+    # Only a training nobody registered for (a draft made by mistake) can be deleted; one with
+    # registrations, active or past, is cancelled instead, which tells its registrants. The
+    # delete button is hidden for it, its delete page and the bulk action say why, and the
+    # deletion itself goes through ``trainings_delete``, which checks again under the lock.
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.registrations.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        training = self.get_object(request, unquote(object_id))
+        if training is None or not super().has_delete_permission(request, training):
+            return super().delete_view(request, object_id, extra_context)
+        change_url = reverse("admin:trainings_training_change", args=[training.pk])
+        if training.registrations.exists():
+            # Said at once, not after a confirmation page that could only fail.
+            error = services.TrainingHasRegistrations([training])
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ApplicationError as error:  # someone registered since the confirmation page
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+
+    def delete_model(self, request, obj):
+        services.trainings_delete(trainings=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.trainings_delete(trainings=list(queryset))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (type(self).delete_selected_trainings, name, description)
+        return actions
+
+    def delete_selected_trainings(self, request, queryset):
+        """Django's bulk delete, refused at once (nothing deleted) when a selected training has
+        registrations."""
+        taken = list(queryset.filter(Exists(Registration.objects.filter(training=OuterRef("pk")))))
+        if taken:
+            error = services.TrainingHasRegistrations(taken)
+            self.message_user(request, error.message, messages.ERROR)
+            return None
+        try:
+            # One transaction: when the service refuses (someone registered since the
+            # confirmation page), the deletion log rolls back with it.
+            with transaction.atomic():
+                return delete_selected(self, request, queryset)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return None
 
     # --- Roster page ------------------------------------------------------------------------
 

@@ -290,6 +290,11 @@ class Training(CatalogueModel):
         return self.starts_at is not None and self.starts_at <= timezone.now()
 
     @property
+    def has_ended(self) -> bool:
+        """Its last session is over: the page says it took place, with nothing to register."""
+        return self.ends_at is not None and self.ends_at < timezone.now()
+
+    @property
     def is_online_only(self) -> bool:
         return self.format == Format.ONLINE
 

@@ -57,7 +57,9 @@ class Registration(models.Model):
     ``Training.seats_taken`` counts the confirmed ones.
     """
 
-    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="registrations")
+    # PROTECT: a training people registered for is cancelled (``training_cancel``), never
+    # deleted, which would take their registrations, attendance and certificates with it.
+    training = models.ForeignKey(Training, on_delete=models.PROTECT, related_name="registrations")
     # Null once the person deleted their account: the row stays, anonymised, so figures hold.
     person = models.ForeignKey(
         "members.Person",

@@ -7,6 +7,7 @@ from .attendance import AttendanceError, AttendanceOutcome, attendance_mark
 from .catalogue import (
     RESERVED_SLUGS,
     TrainingError,
+    TrainingHasRegistrations,
     training_cancel,
     training_create,
     training_duplicate,
@@ -14,6 +15,7 @@ from .catalogue import (
     training_publish,
     training_save,
     training_sync_schedule,
+    trainings_delete,
 )
 from .proposals import training_notes_update, training_propose
 from .registration import (
@@ -34,6 +36,7 @@ __all__ = [
     "SeatsBusy",
     "SeriesError",
     "TrainingError",
+    "TrainingHasRegistrations",
     "attendance_mark",
     "registration_cancel",
     "registration_create",
@@ -49,4 +52,5 @@ __all__ = [
     "training_publish",
     "training_save",
     "training_sync_schedule",
+    "trainings_delete",
 ]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from members import selectors as member_selectors
 from portal import notifications, slugs
@@ -21,6 +22,24 @@ from .reminders import reminders_cancel, reminders_reschedule
 
 class TrainingError(ApplicationError):
     pass
+
+
+class TrainingHasRegistrations(TrainingError):
+    """A training people registered for is cancelled, never deleted (``trainings_delete``)."""
+
+    def __init__(self, trainings: Iterable[Training]) -> None:
+        trainings = sorted(trainings, key=lambda training: training.pk)
+        titles = ", ".join(f"“{training.title}”" for training in trainings)
+        super().__init__(
+            ngettext(
+                "%(titles)s has registrations, so it cannot be deleted: cancel it instead, "
+                "which tells everyone registered.",
+                "%(titles)s have registrations, so they cannot be deleted: cancel them instead, "
+                "which tells everyone registered.",
+                len(trainings),
+            )
+            % {"titles": titles}
+        )
 
 
 def training_sync_schedule(*, training: Training, bump_sequence: bool = True) -> Training:
@@ -167,6 +186,46 @@ def training_cancel(*, training: Training) -> Training:
 
 
 @transaction.atomic
+def trainings_delete(*, trainings: Iterable[Training]) -> int:
+    """Delete trainings that nobody ever registered for (a draft made by mistake), all or none.
+
+    A training with registrations, active or past, is cancelled instead (``training_cancel``
+    tells its registrants and stops their reminders); deleting it would silently take its
+    registrations, attendance and certificates with it. The check runs under the row lock every
+    registration takes, so nobody registers in between; ``Registration.training`` is PROTECT
+    as well, for any other path.
+    """
+    locked = lock_trainings(training.pk for training in trainings)
+    taken = [t for t in locked.values() if t.registrations.exists()]
+    if taken:
+        raise TrainingHasRegistrations(taken)
+    Training.objects.filter(pk__in=locked).delete()
+    return len(locked)
+
+
+# What ``training_duplicate`` does not copy as it is. Every other concrete field of a training
+# is copied, so a field added to the model later is copied unless it is named here.
+DUPLICATE_SKIPPED_FIELDS = frozenset(
+    {
+        "id",  # a new row
+        "slug",  # unique: a new one from the title
+        "status",  # the copy is a draft
+        "seats_taken",  # seats start empty
+        "sequence",  # a new calendar event starts at SEQUENCE 0
+        "created_at",
+        "updated_at",
+        "starts_at",  # computed from the moved sessions by training_sync_schedule
+        "ends_at",
+        "registration_opens_at",  # moved by the same weeks as the sessions
+        "registration_closes_at",
+        "series",  # a copy is not a meeting of the series (one meeting per series date)
+        "series_date",
+        "notes",  # what members were told about that occurrence (a meeting's notes)
+    }
+)
+
+
+@transaction.atomic
 def training_duplicate(*, training: Training, now: dt.datetime | None = None) -> Training:
     """Copy a training as a draft for its next cohort.
 
@@ -191,26 +250,18 @@ def training_duplicate(*, training: Training, now: dt.datetime | None = None) ->
     while moved(first, weeks) < now + dt.timedelta(weeks=1):
         weeks += 1
 
-    copy = Training.objects.create(
-        title=training.title,
+    values = {
+        field.attname: getattr(training, field.attname)
+        for field in Training._meta.concrete_fields
+        if field.name not in DUPLICATE_SKIPPED_FIELDS
+    }
+    values.update(
         slug=unique_slug(training.title),
-        kind=training.kind,
-        model=training.model,
-        summary=training.summary,
-        description=training.description,
-        format=training.format,
-        venue_name=training.venue_name,
-        venue_address=training.venue_address,
-        county=training.county,
-        online_url=training.online_url,
-        capacity=training.capacity,
+        status=Status.DRAFT,
         registration_opens_at=moved(training.registration_opens_at, weeks),
         registration_closes_at=moved(training.registration_closes_at, weeks),
-        host_agency=training.host_agency,
-        contact_email=training.contact_email,
-        prerequisites=training.prerequisites,
-        status=Status.DRAFT,
     )
+    copy = Training.objects.create(**values)
     Session.objects.bulk_create(
         Session(
             training=copy,

@@ -17,8 +17,8 @@ from members.permissions import coordinator_required
 from portal.spreadsheets import csv_response
 
 from .. import rules, selectors, services, spreadsheets
-from ..models import Registration, Training
-from .registration import busy_response, cancel_with_message
+from ..models import Registration, Status, Training
+from .registration import busy_response, cancel_with_message, cancelled_redirect
 
 PAGE_SIZE = 50
 
@@ -69,6 +69,8 @@ def agency_registrations_csv(request, agency):
 def agency_register_staff(request, agency, training_slug: str):
     """Pick several staff from the roster and register them at once."""
     training = selectors.registrable_training(slug=training_slug)
+    if training.status == Status.CANCELLED:
+        return cancelled_redirect(request, training)
     candidates = selectors.batch_candidates(agency=agency, training=training)
     if request.method == "POST":
         wanted = {value for value in request.POST.getlist("people") if value.isdigit()}

@@ -11,7 +11,7 @@ from members.models import Membership, MembershipState
 from members.services import person_for_user
 
 from .. import selectors, services
-from ..models import Registration, RegistrationStatus
+from ..models import Registration, RegistrationStatus, Status, Training
 
 
 def busy_response(request, error: services.SeatsBusy):
@@ -42,14 +42,38 @@ def registered_message(registration: Registration) -> str:
     return _("The training is full: you're number %(n)d on the waitlist.") % {"n": position}
 
 
+def already_registered_message(registration: Registration) -> str:
+    title = registration.training.title
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return _("You are already registered for %(title)s (confirmed).") % {"title": title}
+    position = selectors.waitlist_position(registration)
+    return _("You are already registered for %(title)s (on the waitlist, position %(n)d).") % {
+        "title": title,
+        "n": position,
+    }
+
+
+def cancelled_redirect(request, training: Training):
+    """A register action on a cancelled training: back to its page, which says so."""
+    messages.error(request, _("This training has been cancelled."))
+    return redirect(training.get_absolute_url())
+
+
 @require_POST
 def training_register(request, slug: str):
     """Self-registration from the training page. Anonymous visitors sign in and come back."""
     training = selectors.registrable_training(slug=slug)
+    if training.status == Status.CANCELLED:
+        return cancelled_redirect(request, training)
     if not request.user.is_authenticated:
         query = urlencode({"next": training.get_absolute_url()})
         return redirect(f"{reverse('account_login')}?{query}")
     person = person_for_user(user=request.user)
+    held = selectors.active_registration(training=training, person=person)
+    if held:
+        # Said as it is; the service would return the same registration and send nothing.
+        messages.info(request, already_registered_message(held))
+        return redirect(training.get_absolute_url())
     agency = None
     agency_id = request.POST.get("agency")
     if agency_id:

@@ -57,6 +57,17 @@ MEETING_NOTES = [
 ]
 
 
+def arrival_times(training: Training, count: int, *, now: dt.datetime) -> list[dt.datetime]:
+    """When ``count`` people registered for ``training``, one after another: inside its
+    registration window (from its opening, or 30 days before it starts) and before ``now``, so
+    the first to come hold the seats and the waitlist reads in the order people came."""
+    latest = min(now, training.registration_deadline) - dt.timedelta(minutes=5)
+    earliest = training.registration_opens_at or training.starts_at - dt.timedelta(days=30)
+    earliest = min(earliest, latest - dt.timedelta(minutes=7 * count))
+    step = (latest - earliest) / max(count, 1)
+    return [earliest + step * index for index in range(count)]
+
+
 def seed_series(today: dt.date) -> int:
     """The South Bay first-Tuesday series, from four months back to six months ahead; returns
     how many meetings it created."""
@@ -119,8 +130,8 @@ def _fill_meetings(meetings: list[Training], host: Agency) -> None:
         chosen = regulars[: count // 2]
         chosen += rng.sample([m for m in pool if m not in chosen], count - len(chosen))
         rows = []
-        for position, membership in enumerate(chosen):
-            arrived = meeting.starts_at - dt.timedelta(days=20, minutes=-position * 11)
+        arrivals = arrival_times(meeting, len(chosen), now=now)
+        for membership, arrived in zip(chosen, arrivals, strict=True):
             rows.append(
                 Registration(
                     training=meeting,
@@ -128,8 +139,8 @@ def _fill_meetings(meetings: list[Training], host: Agency) -> None:
                     agency=membership.agency,
                     registered_by=membership.person.user,
                     status=RegistrationStatus.CONFIRMED,
-                    arrived_at=min(arrived, now),
-                    confirmed_at=min(arrived, now),
+                    arrived_at=arrived,
+                    confirmed_at=arrived,
                     attendance=rng.choices(
                         [Attendance.ATTENDED, Attendance.ABSENT, Attendance.EXCUSED], [82, 10, 8]
                     )[0]

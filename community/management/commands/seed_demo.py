@@ -60,7 +60,7 @@ from trainings.models import (
     Training,
 )
 
-from ._demo_hosting import seed_proposal, seed_series
+from ._demo_hosting import arrival_times, seed_proposal, seed_series
 from ._demo_library import BODY, RESOURCES, SUMMARIES, tiny_pdf
 
 DEMO_PASSWORD = "nmt-demo-2026"
@@ -611,11 +611,13 @@ class Command(BaseCommand):
         waitlisted = 3 if plan.seats_taken >= plan.capacity else 0
         chosen = rng.sample(eligible, min(len(eligible), plan.seats_taken + waitlisted))
         confirmed = chosen[: plan.seats_taken]
-        first = training.starts_at
-        past = training.ends_at < timezone.now()
+        now = timezone.now()
+        past = training.ends_at < now
         rows = []
-        for index, (person, agency, _held) in enumerate(chosen):
-            arrived = first - dt.timedelta(days=30, minutes=-index * 7)
+        arrivals = arrival_times(training, len(chosen), now=now)
+        for index, ((person, agency, _held), arrived) in enumerate(
+            zip(chosen, arrivals, strict=True)
+        ):
             is_confirmed = index < len(confirmed)
             rows.append(
                 Registration(
@@ -652,13 +654,15 @@ class Command(BaseCommand):
         if training is None:
             return
         agency = Agency.objects.get(slug="san-mateo-county-bhrs")
+        now = timezone.now()  # the latest to come: the others arrived minutes to days before
         Registration.objects.create(
             training=training,
             person=person,
             agency=agency,
             registered_by=person.user,
             status=RegistrationStatus.CONFIRMED,
-            confirmed_at=timezone.now(),
+            arrived_at=now,
+            confirmed_at=now,
         )
         Training.objects.filter(pk=training.pk).update(seats_taken=F("seats_taken") + 1)
 
