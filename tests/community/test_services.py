@@ -4,22 +4,37 @@ import datetime as dt
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from community import services, tasks
 from members import services as member_services
-from members.models import DigestSubscription, Membership, MembershipState, Person, Role
+from members.models import (
+    Credential,
+    DigestSubscription,
+    Invitation,
+    Membership,
+    MembershipState,
+    Person,
+    Role,
+    User,
+)
+from members.services import MembershipError
 from portal.models import OutboxEmail, OutboxState
 from resources.models import Visibility
 from tests.factories import (
     AgencyFactory,
+    CredentialFactory,
+    InvitationFactory,
+    MembershipFactory,
     TrainingFactory,
     UserFactory,
     days_from_today,
     pacific,
 )
+from tests.members.services.support import coordinator, coordinator_count
 from tests.resources.factories import ResourceFactory
 from trainings.models import Status
 from trainings.services import registration_cancel, registration_create
@@ -606,3 +621,43 @@ def test_the_weekly_digest_covers_today_to_sunday_night_in_pacific_time(
     assert "Late on Sunday" in message.body
     assert "Sun, Mar 14, 2027 · 10:00 PM – 11:00 PM PDT" in message.body
     assert "Early next Monday" not in message.body
+
+
+# --- Deleting an account (account_delete) -----------------------------------------------------
+
+
+def test_account_delete_removes_the_account_and_personal_data():
+    agency = AgencyFactory()
+    coordinator(agency)
+    membership = MembershipFactory(agency=agency)
+    user = membership.person.user
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    CredentialFactory(person=membership.person)
+    InvitationFactory(agency=AgencyFactory(), email=user.email)
+
+    services.account_delete(user=user)
+
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Person.objects.filter(pk=membership.person.pk).exists()
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert not Credential.objects.exists()
+    assert not EmailAddress.objects.filter(email=user.email).exists()
+    assert not Invitation.objects.filter(email=user.email).exists()
+    assert coordinator_count(agency) == 1
+
+
+def test_account_delete_is_refused_for_the_last_coordinator_of_an_agency():
+    agency = AgencyFactory(name="Solo Agency")
+    only = coordinator(agency)
+    with pytest.raises(MembershipError, match="Solo Agency"):
+        services.account_delete(user=only.person.user)
+    assert User.objects.filter(pk=only.person.user.pk).exists()
+    assert Membership.objects.filter(pk=only.pk).exists()
+
+
+def test_account_delete_of_a_coordinator_who_is_not_the_last_is_allowed():
+    agency = AgencyFactory()
+    leaving = coordinator(agency)
+    coordinator(agency)
+    services.account_delete(user=leaving.person.user)
+    assert coordinator_count(agency) == 1
