@@ -10,11 +10,10 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export import resources
 from import_export.admin import ImportExportModelAdmin
 
 from portal.forms import URL_FIELD_OVERRIDES
-from portal.spreadsheets import safe_row
+from portal.spreadsheets import ImportResource, safe_row
 
 from . import digests, services
 from .models import (
@@ -51,7 +50,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class AgencyResource(resources.ModelResource):
+class AgencyResource(ImportResource):
     """CSV/XLSX import and export of agencies, matched by slug. Saves go through the service,
     which validates every row like the profile form does."""
 

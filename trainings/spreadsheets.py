@@ -13,11 +13,11 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
 from members.models import Agency
-from portal.spreadsheets import safe_row
+from portal.spreadsheets import ImportResource, safe_row
 
 from . import services
 from .models import Training
@@ -54,7 +54,7 @@ def parse_sessions(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
     return sessions
 
 
-class TrainingResource(resources.ModelResource):
+class TrainingResource(ImportResource):
     host_agency = fields.Field(
         attribute="host_agency",
         column_name="host_agency",
