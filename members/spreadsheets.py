@@ -10,15 +10,14 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export import resources
 
-from portal.spreadsheets import FormulaSafeResourceMixin
+from portal.spreadsheets import FormulaSafeResourceMixin, ImportResource
 
 from . import services
 from .models import LEVEL_ORDER, Agency, Credential, CredentialLevel, Membership
 
 
-class AgencyResource(FormulaSafeResourceMixin, resources.ModelResource):
+class AgencyResource(FormulaSafeResourceMixin, ImportResource):
     """CSV/XLSX import and export of agencies, matched by slug. Saves go through the service,
     which validates every row like the profile form does."""
 

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 # Addresses typed without a scheme are read as https (Django 6's default; saying so now also
@@ -39,3 +40,29 @@ class WebLinkField(forms.URLField):
         if value and urlsplit(value).scheme.lower() not in self.SCHEMES:
             raise ValidationError(self.error_messages["scheme"], code="scheme")
         return value
+
+
+# The largest id of a BigAutoField (the project's DEFAULT_AUTO_FIELD).
+MAX_ID = 2**63 - 1
+_ID_FIELD = forms.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+def parse_id(value) -> int | None:
+    """The positive integer a form or query string sent (a row id, a page number), or None.
+
+    Read as ``forms.IntegerField`` reads it, never with ``str.isdigit()``, which says yes to
+    "²" and other characters ``int()`` refuses. Blank, negative, fractional and out-of-range
+    values are None too, so no lookup ever sees them.
+    """
+    try:
+        return _ID_FIELD.clean(value)
+    except ValidationError:
+        return None
+
+
+def id_or_404(value) -> int:
+    """``parse_id``, answering 404 for what is not an id: like an id that matches no row."""
+    parsed = parse_id(value)
+    if parsed is None:
+        raise Http404(_("No such item."))
+    return parsed

@@ -4,12 +4,17 @@ Every CSV the portal writes goes through ``csv_response``: a UTF-8 byte-order ma
 Excel on Windows reads the file as ANSI and garbles every accent), and each cell escaped by
 ``safe_cell``. The admin's django-import-export resources mix in ``FormulaSafeResourceMixin``,
 which escapes every text cell of every export format (CSV, XLSX, ODS…) the same way and takes the
-escape off again on import, so exporting and importing a file changes nothing.
+escape off again on import, so exporting and importing a file changes nothing. They subclass
+``ImportResource``, which refuses a file that can't be imported as a whole (no column to match
+rows by, a NUL byte) with a message instead of a traceback.
 """
 
 import csv
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from import_export import resources
+from import_export.exceptions import ImportError as FileRefused
 from import_export.formats import base_formats
 from import_export.widgets import NumberWidget
 
@@ -86,3 +91,36 @@ class CSV(base_formats.CSV):
 
 # The admin's import/export formats: the library's own list, with the CSV above.
 ADMIN_FORMATS = [CSV if fmt is base_formats.CSV else fmt for fmt in base_formats.DEFAULT_FORMATS]
+
+
+class ImportResource(resources.ModelResource):
+    """A django-import-export resource whose rows are matched by ``import_id_fields``.
+
+    A file that can't be imported as a whole is refused before any row is read, with a message
+    a curator can act on (the import page shows it, never a traceback): a missing column that
+    rows are matched by, or a NUL byte (a binary file saved as .csv), which PostgreSQL refuses.
+    """
+
+    def import_data(self, dataset, **kwargs):
+        refusal = self.refusal(dataset)
+        if refusal is None:
+            return super().import_data(dataset, **kwargs)
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        self.handle_import_error(result, FileRefused(refusal), kwargs.get("raise_errors", False))
+        return result
+
+    def refusal(self, dataset) -> str | None:
+        """Why the whole file can't be imported, or None."""
+        headers = dataset.headers or []
+        for name in self.get_import_id_fields():
+            column = self.fields[name].column_name
+            if column not in headers:
+                return _(
+                    "The file has no “%(column)s” column. Its first line names the columns, and "
+                    "each row is matched by its %(column)s, so it needs one."
+                ) % {"column": column}
+        if any("\x00" in str(cell) for row in dataset for cell in row if cell is not None):
+            return _("The file holds NUL bytes: save it as CSV or XLSX text and try again.")
+        return None

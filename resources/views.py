@@ -11,6 +11,7 @@ from django.views.generic import DetailView
 from members.models import Membership, MembershipState
 from members.services import person_for_user
 from portal.exceptions import ApplicationError
+from portal.forms import parse_id
 from portal.listing import FilteredListView
 
 from . import selectors, services, uploads
@@ -33,8 +34,7 @@ class ResourceListView(FilteredListView):
         return queryset
 
     def paginate_queryset(self, queryset, page_size):
-        page = self.request.GET.get("page", "1")
-        if page.isdigit() and int(page) > MAX_PAGE:
+        if (parse_id(self.request.GET.get("page")) or 1) > MAX_PAGE:
             raise Http404(_("Refine the search to see further results."))
         return super().paginate_queryset(queryset, page_size)
 

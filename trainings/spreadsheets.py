@@ -19,11 +19,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
-from import_export import fields, resources
+from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
 from members.models import Agency
-from portal.spreadsheets import FormulaSafeResourceMixin
+from portal.spreadsheets import FormulaSafeResourceMixin, ImportResource
 
 from . import services
 from .models import Registration, Training
@@ -60,7 +60,7 @@ def parse_sessions(value: str) -> list[tuple[dt.datetime, dt.datetime]]:
     return sessions
 
 
-class TrainingResource(FormulaSafeResourceMixin, resources.ModelResource):
+class TrainingResource(FormulaSafeResourceMixin, ImportResource):
     host_agency = fields.Field(
         attribute="host_agency",
         column_name="host_agency",

@@ -351,7 +351,8 @@ def test_paging_stops_after_page_100(client):
     assert search(client, page="1").status_code == 200
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "2", "1e3", "last"])
+# "²" passes str.isdigit() but not int().
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "2", "1e3", "last", "²", "9" * 30])
 def test_odd_page_numbers_never_fail(client, page):
     ResourceFactory()
     assert search(client, page=page).status_code in {200, 404}
@@ -385,22 +386,21 @@ def test_no_match_shows_the_helpful_empty_state(client):
 # --- Bad input: a message, never a 500 --------------------------------------------------------
 
 
+# A NUL byte never reaches the search form: RejectNulMiddleware answers 400 first
+# (tests/portal/test_middleware.py).
 @pytest.mark.parametrize(
     ("params", "message"),
     [
         ({"q": "a" * 5000}, "Ensure this value has at most 200 characters (it has 5000)."),
-        ({"q": "calm \x00 room"}, "Null characters are not allowed."),
         ({"topic": "no-such-topic"}, "Select a valid choice."),
-        ({"topic": "\x00"}, None),
         ({"audience": "martians"}, "Select a valid choice."),
         ({"kind": "podcast"}, "Select a valid choice."),
         ({"model": "both"}, "Select a valid choice."),
-        ({"model": "\x00"}, None),
         ({"sort": "random"}, "Select a valid choice."),
     ],
     ids=[
-        "5000-char-q", "nul-in-q", "unknown-topic", "nul-topic", "unknown-audience",
-        "unknown-kind", "unknown-model", "nul-model", "unknown-sort",
+        "5000-char-q", "unknown-topic", "unknown-audience", "unknown-kind", "unknown-model",
+        "unknown-sort",
     ],
 )  # fmt: skip
 def test_bad_search_input_is_answered_with_a_form_message(client, params, message):

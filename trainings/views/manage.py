@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from members.models import Membership, MembershipState, Person
 from members.permissions import coordinator_required
+from portal.forms import id_or_404, parse_id
 from portal.spreadsheets import csv_response
 
 from .. import rules, selectors, services, spreadsheets
@@ -73,7 +74,7 @@ def agency_register_staff(request, agency, training_slug: str):
         return cancelled_redirect(request, training)
     candidates = selectors.batch_candidates(agency=agency, training=training)
     if request.method == "POST":
-        wanted = {value for value in request.POST.getlist("people") if value.isdigit()}
+        wanted = {parse_id(value) for value in request.POST.getlist("people")}
         people = list(
             Person.objects.filter(
                 pk__in=wanted,
@@ -150,7 +151,7 @@ def agency_registration_substitute(request, agency, registration_id: int):
         status = 400
     elif request.method == "POST":
         value = request.POST["person"]
-        membership = get_object_or_404(staff, person_id=value if value.isdigit() else 0)
+        membership = get_object_or_404(staff, person_id=id_or_404(value))
         try:
             substitute = services.registration_substitute(
                 registration=registration,

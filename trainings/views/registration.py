@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from members.models import Membership, MembershipState
 from members.services import person_for_user
+from portal.forms import id_or_404
 
 from .. import selectors, services
 from ..models import Registration, RegistrationStatus, Status, Training
@@ -80,7 +81,7 @@ def training_register(request, slug: str):
         membership = get_object_or_404(
             Membership.objects.select_related("agency"),
             person=person,
-            agency_id=agency_id if agency_id.isdigit() else 0,
+            agency_id=id_or_404(agency_id),
             state=MembershipState.ACTIVE,
         )
         agency = membership.agency

@@ -295,14 +295,23 @@ def test_a_member_of_two_agencies_chooses_which_one_the_seat_is_for(
     assert Registration.objects.get().agency == other_agency
 
 
-@pytest.mark.parametrize("which", ["not_theirs", "pending", "garbage"])
+@pytest.mark.parametrize(
+    "which", ["not_theirs", "pending", "garbage", "superscript", "negative", "huge"]
+)
 def test_a_tampered_agency_answers_404_and_writes_nothing(
     client, training, home_agency, other_agency, which
 ):
     person = member(home_agency)
     if which == "pending":
         MembershipFactory(person=person, agency=other_agency, state=MembershipState.REQUESTED)
-    value = {"not_theirs": other_agency.pk, "pending": other_agency.pk, "garbage": "1 OR 1"}[which]
+    value = {
+        "not_theirs": other_agency.pk,
+        "pending": other_agency.pk,
+        "garbage": "1 OR 1",
+        "superscript": "²",  # str.isdigit() says yes, int() says no
+        "negative": "-1",
+        "huge": "9" * 30,
+    }[which]
     response = _signed_in(client, person).post(_register_url(training), {"agency": value})
     assert response.status_code == 404
     assert not Registration.objects.exists()
@@ -501,6 +510,17 @@ def test_a_batch_naming_someone_off_the_roster_answers_404_and_writes_nothing(
         outsider = 10**9
     response = _signed_in(client, coordinator).post(
         _batch_url(home_agency, training), {"people": [roster["Ana Able"].pk, outsider]}
+    )
+    assert response.status_code == 404
+    assert not Registration.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["²", "-1", "9" * 30, "1.5", "x"])
+def test_a_batch_naming_something_that_is_no_id_answers_404_and_writes_nothing(
+    client, coordinator, home_agency, roster, value
+):
+    response = _signed_in(client, coordinator).post(
+        _batch_url(home_agency, TrainingFactory()), {"people": [roster["Ana Able"].pk, value]}
     )
     assert response.status_code == 404
     assert not Registration.objects.exists()
@@ -735,6 +755,17 @@ def test_another_agencys_registration_answers_404(
     theirs.refresh_from_db()
     assert theirs.status == CONFIRMED
     assert theirs.training.registrations.filter(person=coordinator).count() == 0
+
+
+@pytest.mark.parametrize("value", ["²", "-1", "9" * 30, "x"])
+def test_a_substitute_that_is_no_id_answers_404(
+    client, coordinator, home_agency, agency_registrations, value
+):
+    soon_ana = agency_registrations["soon_ana"]
+    url = _manage("agency_registration_substitute", home_agency, registration_id=soon_ana.pk)
+    assert _signed_in(client, coordinator).post(url, {"person": value}).status_code == 404
+    soon_ana.refresh_from_db()
+    assert soon_ana.status == CONFIRMED
 
 
 def test_a_substitute_from_another_agency_answers_404(
