@@ -130,6 +130,43 @@ def my_memberships(*, person: Person) -> QuerySet[Membership]:
     return person.memberships.select_related("agency").order_by("agency__name")
 
 
+def my_active_memberships(*, person: Person) -> QuerySet[Membership]:
+    """The agencies a person belongs to now (a seat or a proposal is for one of them)."""
+    return (
+        Membership.objects.active()
+        .filter(person=person)
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+
+
+def agency_staff(*, agency: Agency) -> QuerySet[Membership]:
+    """An agency's active staff, by name."""
+    return (
+        Membership.objects.active()
+        .filter(agency=agency)
+        .select_related("person__user")
+        .order_by("person__display_name")
+    )
+
+
+def roster_people(*, agency: Agency, ids) -> list[Person]:
+    """The people with these ids who are on the agency's roster (the others are left out)."""
+    return list(
+        Person.objects.filter(
+            active_membership("memberships"), pk__in=ids, memberships__agency=agency
+        ).order_by("display_name", "pk")
+    )
+
+
+def account_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def agency_with_logo(*, slug: str) -> Agency:
+    return get_object_or_404(Agency.objects.exclude(logo=""), slug=slug)
+
+
 def my_credentials(*, person: Person) -> QuerySet[Credential]:
     return person.credentials.order_by("-earned_on", "pk")
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
-from members.models import Membership, MembershipState
+from members import selectors as member_selectors
 from members.services import person_for_user
 from portal.exceptions import ApplicationError
 from portal.forms import parse_id
@@ -84,12 +84,7 @@ def resource_download(request, slug: str):
 @login_required
 def resource_share(request):
     person = person_for_user(user=request.user)
-    agencies = [
-        m.agency
-        for m in Membership.objects.filter(person=person, state=MembershipState.ACTIVE)
-        .select_related("agency")
-        .order_by("agency__name")
-    ]
+    agencies = [m.agency for m in member_selectors.my_active_memberships(person=person)]
     form = ShareForm(request.POST or None, request.FILES or None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

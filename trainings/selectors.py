@@ -62,6 +62,11 @@ def training_feed(*, data=None, now: dt.datetime | None = None) -> TrainingFilte
     return training_catalogue(data=data, now=now)
 
 
+def upcoming_published(*, limit: int = 100) -> QuerySet[Training]:
+    """Published trainings that have not ended, soonest first (a coordinator's picker)."""
+    return Training.objects.published().upcoming().order_by("starts_at", "pk")[:limit]
+
+
 def training_next(*, limit: int, now: dt.datetime | None = None) -> QuerySet[Training]:
     """The next published trainings, for the home page."""
     return _with_related(

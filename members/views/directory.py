@@ -26,7 +26,7 @@ def agency_logo(request, slug):
     """An agency's logo, read through the storage API: the same code serves it from the media
     folder or from S3 (FILE_STORAGE), no web process needs the file on its own disk, and the
     page keeps its Content-Security-Policy (images from this host only)."""
-    agency = get_object_or_404(Agency.objects.exclude(logo=""), slug=slug)
+    agency = selectors.agency_with_logo(slug=slug)
     logo = agency.logo.open("rb")
     content_type = stored_logo_type(logo)
     if content_type is None:

@@ -5,9 +5,8 @@ from django.utils.translation import gettext as _
 
 from portal.exceptions import ApplicationError
 
-from .. import services
+from .. import selectors, services
 from ..forms import AcceptInvitationForm
-from ..models import User
 
 
 def invitation(request, token: str):
@@ -18,7 +17,7 @@ def invitation(request, token: str):
         return render(
             request, "members/invitation_invalid.html", {"message": error.message}, status=410
         )
-    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    has_account = selectors.account_exists(email=invitation.email)
     user = request.user if request.user.is_authenticated else None
     form = None
     if user is None and not has_account:

@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from members.models import Membership, MembershipState, Person
+from members import selectors as member_selectors
 from members.permissions import coordinator_required
 from portal.forms import id_or_404, parse_id
 from portal.spreadsheets import csv_response
 
 from .. import rules, selectors, services, spreadsheets
-from ..models import Registration, Status, Training
+from ..models import Registration, Status
 from .registration import busy_response, cancel_with_message, cancelled_redirect
 
 PAGE_SIZE = 50
@@ -38,7 +38,7 @@ def agency_registrations(request, agency):
     invalid = filterset.is_bound and not filterset.is_valid()
     paginator = Paginator(filterset.queryset.none() if invalid else filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    upcoming = Training.objects.published().upcoming().order_by("starts_at", "pk")[:100]
+    upcoming = selectors.upcoming_published(limit=100)
     return render(
         request,
         "trainings/manage/registrations.html",
@@ -75,13 +75,7 @@ def agency_register_staff(request, agency, training_slug: str):
     candidates = selectors.batch_candidates(agency=agency, training=training)
     if request.method == "POST":
         wanted = {parse_id(value) for value in request.POST.getlist("people")}
-        people = list(
-            Person.objects.filter(
-                pk__in=wanted,
-                memberships__agency=agency,
-                memberships__state=MembershipState.ACTIVE,
-            ).order_by("display_name", "pk")
-        )
+        people = member_selectors.roster_people(agency=agency, ids=wanted)
         if len(people) != len(wanted):
             # Someone not on this agency's roster: tampering, or a stale form.
             return HttpResponse(
@@ -139,12 +133,7 @@ def agency_registration_cancel(request, agency, registration_id: int):
 @coordinator_required
 def agency_registration_substitute(request, agency, registration_id: int):
     registration = _agency_registration(agency, registration_id)
-    staff = (
-        Membership.objects.filter(agency=agency, state=MembershipState.ACTIVE)
-        .exclude(person_id=registration.person_id)
-        .select_related("person__user")
-        .order_by("person__display_name")
-    )
+    staff = member_selectors.agency_staff(agency=agency).exclude(person_id=registration.person_id)
     status = 200
     if request.method == "POST" and not request.POST.get("person"):
         messages.error(request, _("Choose who takes the place."))

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from members.models import Membership, MembershipState
+from members import selectors as member_selectors
 from members.services import person_for_user
 from portal.forms import id_or_404
 
@@ -79,18 +79,11 @@ def training_register(request, slug: str):
     agency_id = request.POST.get("agency")
     if agency_id:
         membership = get_object_or_404(
-            Membership.objects.select_related("agency"),
-            person=person,
-            agency_id=id_or_404(agency_id),
-            state=MembershipState.ACTIVE,
+            member_selectors.my_active_memberships(person=person), agency_id=id_or_404(agency_id)
         )
         agency = membership.agency
     else:
-        memberships = list(
-            Membership.objects.filter(person=person, state=MembershipState.ACTIVE).select_related(
-                "agency"
-            )
-        )
+        memberships = list(member_selectors.my_active_memberships(person=person))
         if len(memberships) > 1:
             # Someone in several agencies says which one the seat is for (caps count per agency).
             messages.error(request, _("Choose the agency the seat is for."))
