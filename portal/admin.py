@@ -2,6 +2,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -43,6 +44,70 @@ class ServiceActionMixin:
         if succeeded or not refused:
             self.message_user(request, success_message(done), messages.SUCCESS)
         return done
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    """The rows waiting for a curator, as a list filter that says how many wait. Subclasses
+    say how to count them (``count_waiting``), how to pick them (``waiting_rows``) and what to
+    say (``label``, ``notice``). The count is read once per request, so the filter and the
+    notice above the list (``ReviewQueueNoticeMixin``) always give the same number."""
+
+    parameter_name = "queue"
+    choice = "waiting"
+
+    @classmethod
+    def count_waiting(cls) -> int:
+        raise NotImplementedError
+
+    @classmethod
+    def label(cls, n: int) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def notice(cls, n: int) -> str:
+        raise NotImplementedError
+
+    def waiting_rows(self, queryset):
+        raise NotImplementedError
+
+    @classmethod
+    def waiting(cls, request) -> int:
+        key = f"_waiting_{cls.__name__}"
+        if not hasattr(request, key):
+            setattr(request, key, cls.count_waiting())
+        return getattr(request, key)
+
+    def lookups(self, request, model_admin):
+        return [(self.choice, self.label(self.waiting(request)))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.choice:
+            return self.waiting_rows(queryset)
+        return queryset
+
+
+class ReviewQueueNoticeMixin:
+    """For a ModelAdmin with a ``review_queue`` filter: its list says how many rows wait.
+
+    Said on the page being rendered now, never queued for a later one: a notice queued while an
+    action's POST ran would show the count from before the action beside the fresh one on the
+    page after it ("3 wait" and "2 wait")."""
+
+    review_queue: type[ReviewQueueFilter]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        queue = self.review_queue
+        if (
+            request.method == "GET"
+            and isinstance(response, TemplateResponse)
+            and not response.is_rendered
+            and queue.parameter_name not in request.GET
+        ):
+            waiting = queue.waiting(request)
+            if waiting:
+                self.message_user(request, queue.notice(waiting), messages.WARNING)
+        return response
 
 
 @admin.register(OutboxEmail)

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin import ServiceActionMixin
+from portal.admin import ReviewQueueFilter, ReviewQueueNoticeMixin, ServiceActionMixin
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
@@ -28,28 +28,32 @@ class ResourceAdminForm(forms.ModelForm):
         return upload
 
 
-def submissions_waiting(request) -> int:
-    """How many submissions wait, read once per request: the moderation filter and the notice
-    above the list say the same number."""
-    if not hasattr(request, "_submissions_waiting"):
-        request._submissions_waiting = selectors.submissions_waiting_count()
-    return request._submissions_waiting
-
-
-class ModerationFilter(admin.SimpleListFilter):
+class ModerationFilter(ReviewQueueFilter):
     """The moderation queue, with how many submissions wait."""
 
     title = _("moderation")
-    parameter_name = "queue"
 
-    def lookups(self, request, model_admin):
-        waiting = submissions_waiting(request)
-        return [("waiting", _("Waiting for review (%(n)d)") % {"n": waiting})]
+    @classmethod
+    def count_waiting(cls) -> int:
+        return selectors.submissions_waiting_count()
 
-    def queryset(self, request, queryset):
-        if self.value() == "waiting":
-            return queryset.filter(status=ResourceStatus.SUBMITTED).order_by("created_at")
-        return queryset
+    @classmethod
+    def label(cls, n: int) -> str:
+        return _("Waiting for review (%(n)d)") % {"n": n}
+
+    @classmethod
+    def notice(cls, n: int) -> str:
+        return (
+            ngettext(
+                "%d submission waits for review (see “moderation”).",
+                "%d submissions wait for review (see “moderation”).",
+                n,
+            )
+            % n
+        )
+
+    def waiting_rows(self, queryset):
+        return queryset.filter(status=ResourceStatus.SUBMITTED).order_by("created_at")
 
 
 @admin.register(Topic, Audience)
@@ -59,7 +63,8 @@ class VocabularyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(ServiceActionMixin, admin.ModelAdmin):
+class ResourceAdmin(ReviewQueueNoticeMixin, ServiceActionMixin, admin.ModelAdmin):
+    review_queue = ModerationFilter
     form = ResourceAdminForm
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = [
@@ -99,31 +104,6 @@ class ResourceAdmin(ServiceActionMixin, admin.ModelAdmin):
             },
         ),
     )
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        # Said on the page being rendered now, never queued for a later one: a notice queued
-        # while an action's POST ran would show the count from before the action beside the
-        # fresh one on the page after it ("3 wait" and "2 wait").
-        if (
-            request.method == "GET"
-            and isinstance(response, TemplateResponse)
-            and not response.is_rendered
-            and ModerationFilter.parameter_name not in request.GET
-        ):
-            waiting = submissions_waiting(request)
-            if waiting:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%d submission waits for review (see “moderation”).",
-                        "%d submissions wait for review (see “moderation”).",
-                        waiting,
-                    )
-                    % waiting,
-                    messages.WARNING,
-                )
-        return response
 
     def get_ordering(self, request):
         # The changelist's ordering overrides a filter's order_by: the queue is oldest first.

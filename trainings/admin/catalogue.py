@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 
-from portal.admin import ServiceActionMixin
+from portal.admin import ReviewQueueFilter, ReviewQueueNoticeMixin, ServiceActionMixin
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
@@ -64,28 +64,33 @@ class WhenFilter(admin.SimpleListFilter):
         return queryset
 
 
-def proposals_waiting(request) -> int:
-    """How many proposals wait, read once per request: the review filter and the notice above
-    the list say the same number."""
-    if not hasattr(request, "_proposals_waiting"):
-        request._proposals_waiting = selectors.proposals_waiting_count()
-    return request._proposals_waiting
-
-
-class ProposalQueueFilter(admin.SimpleListFilter):
+class ProposalQueueFilter(ReviewQueueFilter):
     """Trainings host agencies proposed, waiting for a curator, with how many wait."""
 
     title = _("review")
-    parameter_name = "queue"
+    choice = "proposed"
 
-    def lookups(self, request, model_admin):
-        waiting = proposals_waiting(request)
-        return [("proposed", _("Proposed by agencies (%(n)d)") % {"n": waiting})]
+    @classmethod
+    def count_waiting(cls) -> int:
+        return selectors.proposals_waiting_count()
 
-    def queryset(self, request, queryset):
-        if self.value() == "proposed":
-            return queryset.filter(status=Status.SUBMITTED)
-        return queryset
+    @classmethod
+    def label(cls, n: int) -> str:
+        return _("Proposed by agencies (%(n)d)") % {"n": n}
+
+    @classmethod
+    def notice(cls, n: int) -> str:
+        return (
+            ngettext(
+                "%d training proposed by an agency waits for review (see “review”).",
+                "%d trainings proposed by agencies wait for review (see “review”).",
+                n,
+            )
+            % n
+        )
+
+    def waiting_rows(self, queryset):
+        return queryset.filter(status=Status.SUBMITTED)
 
 
 class TrainingAdminForm(forms.ModelForm):
@@ -128,7 +133,10 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(AttendanceReportMixin, ServiceActionMixin, ImportExportModelAdmin):
+class TrainingAdmin(
+    AttendanceReportMixin, ReviewQueueNoticeMixin, ServiceActionMixin, ImportExportModelAdmin
+):
+    review_queue = ProposalQueueFilter
     resource_classes = [TrainingResource]
     formats = ADMIN_FORMATS
     form = TrainingAdminForm
@@ -194,29 +202,6 @@ class TrainingAdmin(AttendanceReportMixin, ServiceActionMixin, ImportExportModel
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(session_count=Count("sessions"))
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        # Said on the page being rendered now, never queued for a later one (see ResourceAdmin).
-        if (
-            request.method == "GET"
-            and isinstance(response, TemplateResponse)
-            and not response.is_rendered
-            and ProposalQueueFilter.parameter_name not in request.GET
-        ):
-            waiting = proposals_waiting(request)
-            if waiting:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%d training proposed by an agency waits for review (see “review”).",
-                        "%d trainings proposed by agencies wait for review (see “review”).",
-                        waiting,
-                    )
-                    % waiting,
-                    messages.WARNING,
-                )
-        return response
 
     @admin.display(description=_("first session"), ordering="starts_at")
     def first_session(self, obj):
