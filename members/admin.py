@@ -13,9 +13,8 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportExportModelAdmin
 
-from portal.admin import ServiceActionMixin
+from portal.admin import BadInputAdminMixin, ImportExportAdmin, ServiceActionMixin
 from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
@@ -84,7 +83,7 @@ def _stage_count(level: str):
 
 
 @admin.register(Agency)
-class AgencyAdmin(ImportExportModelAdmin):
+class AgencyAdmin(ImportExportAdmin):
     resource_classes = [AgencyResource]
     formats = ADMIN_FORMATS
     formfield_overrides = URL_FIELD_OVERRIDES
@@ -172,7 +171,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(BadInputAdminMixin, admin.ModelAdmin):
     list_display = ["person", "agency", "role", "state", "created_at"]
     list_filter = ["role", "state", "weekly_digest", "agency__county"]
     search_fields = ["person__display_name", "person__user__email", "agency__name"]
@@ -200,7 +199,7 @@ class CredentialAdminForm(forms.ModelForm):
 
 
 @admin.register(Credential)
-class CredentialAdmin(ServiceActionMixin, admin.ModelAdmin):
+class CredentialAdmin(BadInputAdminMixin, ServiceActionMixin, admin.ModelAdmin):
     form = CredentialAdminForm
     list_display = ["person", "level", "model", "earned_on", "source", "verified"]
     list_filter = ["verified", "level", "model", "source"]
@@ -313,7 +312,7 @@ class VerificationFilter(admin.SimpleListFilter):
 
 
 @admin.register(AgencyMilestone)
-class AgencyMilestoneAdmin(ServiceActionMixin, admin.ModelAdmin):
+class AgencyMilestoneAdmin(BadInputAdminMixin, ServiceActionMixin, admin.ModelAdmin):
     """Agencies' ticks. Verifying one makes it public; a tick a curator records here is
     verified by them. Computed milestones have no ticks."""
 
@@ -422,7 +421,7 @@ class StatusDecisionForm(forms.ModelForm):
 
 
 @admin.register(AgencyStatusRequest)
-class AgencyStatusRequestAdmin(ServiceActionMixin, admin.ModelAdmin):
+class AgencyStatusRequestAdmin(BadInputAdminMixin, ServiceActionMixin, admin.ModelAdmin):
     """Coordinators' requests to change their agency's verified public values. Curators approve
     (the values go public) or decline with a reply, from the change form or, to approve several,
     the list's action; both go through the services, which email the coordinators. Requests

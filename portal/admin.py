@@ -2,13 +2,92 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.admin.views.main import ChangeList as DjangoChangeList
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from import_export.admin import ImportExportModelAdmin
 
 from . import services
 from .exceptions import ApplicationError
 from .models import OutboxEmail, OutboxState
+
+# --- Hostile input: what Django's admin (and django-import-export) answer with a 500 ----------
+
+
+class _ShowsOnlyKeys:
+    """Django's autocomplete widgets look the submitted value up to show it as chosen. A value
+    that is no key of the related model ("²" or "x" for an id) makes that lookup raise
+    ValueError, so a form sent back with one was a 500. It shows as nothing chosen; the field's
+    own "Select a valid choice" error says why."""
+
+    def optgroups(self, name, value, attr=None):
+        try:
+            return super().optgroups(name, value, attr)
+        except (ValueError, ValidationError):
+            return super().optgroups(name, [], attr)
+
+
+class AutocompleteSelect(_ShowsOnlyKeys, widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(_ShowsOnlyKeys, widgets.AutocompleteSelectMultiple):
+    pass
+
+
+class ChangeList(DjangoChangeList):
+    def get_filters(self, request):
+        # A date-hierarchy year out of datetime's range (?starts_at__year=9999 or 10**20) raises
+        # ValueError or OverflowError where Django expects none: a filter that can't apply.
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class BadInputAdminMixin:
+    """For every ModelAdmin of the portal with autocomplete fields or a date hierarchy: bad
+    input in their forms and filters is a form error or the admin's "?e=1", never a 500.
+    tests/portal/test_admin.py checks that each such ModelAdmin uses it."""
+
+    def get_changelist(self, request, **kwargs):
+        return ChangeList
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ImportExportAdmin(BadInputAdminMixin, ImportExportModelAdmin):
+    """django-import-export's admin, for the portal's models that offer import and export."""
+
+    def export_action(self, request):
+        # The export page filters like the changelist, whose filters it carries; unlike the
+        # changelist it lets a filter that can't apply (an unknown field) raise.
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            messages.error(request, gettext("The list's filters could not be applied."))
+            opts = self.model._meta
+            changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            return HttpResponseRedirect(f"{changelist}?{ERROR_FLAG}=1")
 
 
 class ServiceActionMixin:
@@ -111,7 +190,7 @@ class ReviewQueueNoticeMixin:
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
+class OutboxEmailAdmin(BadInputAdminMixin, admin.ModelAdmin):
     """Every email the portal sent or will send. Read-only: the dispatcher owns the rows."""
 
     list_display = ["subject", "recipients", "kind", "state", "due_at", "attempts", "sent_at"]

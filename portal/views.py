@@ -19,7 +19,10 @@ def admin_login(request):
     (redirecting them to sign in again would loop).
     """
     next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    # A path of this site only: redirect() would take "²" or "-1" for a view name and raise.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
         next_url = ""
     next_url = next_url or reverse("admin:index")
     if not request.user.is_authenticated:

@@ -9,7 +9,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin import ReviewQueueFilter, ReviewQueueNoticeMixin, ServiceActionMixin
+from portal.admin import (
+    BadInputAdminMixin,
+    ReviewQueueFilter,
+    ReviewQueueNoticeMixin,
+    ServiceActionMixin,
+)
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 
@@ -63,7 +68,9 @@ class VocabularyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resource)
-class ResourceAdmin(ReviewQueueNoticeMixin, ServiceActionMixin, admin.ModelAdmin):
+class ResourceAdmin(
+    BadInputAdminMixin, ReviewQueueNoticeMixin, ServiceActionMixin, admin.ModelAdmin
+):
     review_queue = ModerationFilter
     form = ResourceAdminForm
     formfield_overrides = URL_FIELD_OVERRIDES

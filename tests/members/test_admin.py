@@ -74,6 +74,14 @@ def test_admin_login_lets_signed_in_staff_through_to_next(client, curator):
     assert response["Location"] == "/admin/members/agency/"
 
 
+@pytest.mark.parametrize("next_url", ["²", "-1", "admin:index", "x" * 10_000])
+def test_admin_login_sends_staff_to_the_admin_for_a_next_that_is_no_path(client, curator, next_url):
+    client.force_login(curator)
+    response = client.get(reverse("admin_login"), {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
 # --- Agencies ---------------------------------------------------------------------------------
 
 

@@ -1,16 +1,18 @@
-"""The outbox in the admin and on /healthz: failed emails are visible and can be retried."""
+"""The outbox in the admin and on /healthz: failed emails are visible and can be retried. And
+the admin's answers to bad input (portal/admin.py): form errors and "?e=1", never a 500."""
 
 import datetime as dt
 
 import pytest
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.admin import ServiceActionMixin
+from portal.admin import BadInputAdminMixin, ImportExportAdmin, ServiceActionMixin
 from portal.exceptions import ApplicationError
 from portal.models import OutboxEmail, OutboxState
 from portal.services import outbox_dispatch
+from tests.factories import MembershipFactory, TrainingFactory
 
 CHANGELIST = reverse("admin:portal_outboxemail_changelist")
 
@@ -139,3 +141,80 @@ def test_a_service_that_makes_several_things_per_object_counts_them():
     )
     assert done == 5
     assert admin_class.said[-1] == (messages.SUCCESS, "Shelved 5.")  # "" made nothing, yet ran
+
+
+# --- Bad input ----------------------------------------------------------------------------------
+# Values a form or a link never holds: "²" passes str.isdigit() but not int(), "x" is no id at
+# all, 30 nines are past any integer column.
+NO_IDS = ["²", "x", "-1", "9" * 30]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", NO_IDS)
+def test_an_autocomplete_field_sent_back_with_no_id_is_a_form_error(admin_client, value):
+    membership = MembershipFactory()
+    url = reverse("admin:members_membership_change", args=[membership.pk])
+
+    response = admin_client.post(url, {"person": value, "agency": value, "role": "staff"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", NO_IDS)
+def test_an_add_form_prefilled_with_no_id_shows_nothing_chosen(admin_client, value):
+    """The add page takes initial values from its query string (?host_agency=…)."""
+    response = admin_client.get(reverse("admin:trainings_series_add"), {"host_agency": value})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"starts_at__year": "9999"},  # the year after it is out of datetime's range
+        {"starts_at__year": "9999", "starts_at__month": "12"},
+        {"starts_at__year": "9" * 30},  # OverflowError, not ValueError
+        {"starts_at__year": "2026", "starts_at__month": "9" * 30},
+    ],
+    ids=str,
+)
+def test_a_date_hierarchy_out_of_range_is_a_filter_that_cannot_apply(admin_client, query):
+    TrainingFactory()
+
+    response = admin_client.get(reverse("admin:trainings_training_changelist"), query)
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["members_agency", "trainings_training"])
+def test_an_export_with_a_filter_that_cannot_apply_goes_back_to_the_list(admin_client, model):
+    response = admin_client.get(reverse(f"admin:{model}_export"), {"no_such_field": "1"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse(f"admin:{model}_changelist") + "?e=1"
+
+
+@pytest.mark.django_db
+def test_an_export_with_the_lists_own_filters_still_offers_the_form(admin_client):
+    response = admin_client.get(reverse("admin:trainings_training_export"), {"kind": "concepts"})
+
+    assert response.status_code == 200
+
+
+def test_every_admin_with_autocomplete_or_a_date_hierarchy_or_import_uses_the_mixins():
+    """Django's autocomplete widgets and date hierarchy, and import-export's export page, answer
+    some bad input with a 500; the portal's ModelAdmins that have them take the fix."""
+    portal_apps = ("portal.", "members.", "trainings.", "resources.")
+    for model_admin in admin.site._registry.values():
+        if not type(model_admin).__module__.startswith(portal_apps):
+            continue
+        name = type(model_admin).__qualname__
+        if model_admin.autocomplete_fields or model_admin.date_hierarchy:
+            assert isinstance(model_admin, BadInputAdminMixin), name
+        if hasattr(model_admin, "export_action"):
+            assert isinstance(model_admin, ImportExportAdmin), name

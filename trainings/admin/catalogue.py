@@ -15,9 +15,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportExportModelAdmin
 
-from portal.admin import ReviewQueueFilter, ReviewQueueNoticeMixin, ServiceActionMixin
+from portal.admin import (
+    ImportExportAdmin,
+    ReviewQueueFilter,
+    ReviewQueueNoticeMixin,
+    ServiceActionMixin,
+)
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
@@ -134,7 +138,7 @@ class SessionInline(admin.TabularInline):
 
 @admin.register(Training)
 class TrainingAdmin(
-    AttendanceReportMixin, ReviewQueueNoticeMixin, ServiceActionMixin, ImportExportModelAdmin
+    AttendanceReportMixin, ReviewQueueNoticeMixin, ServiceActionMixin, ImportExportAdmin
 ):
     review_queue = ProposalQueueFilter
     resource_classes = [TrainingResource]

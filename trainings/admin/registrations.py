@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin import ServiceActionMixin
+from portal.admin import BadInputAdminMixin, ServiceActionMixin
 
 from .. import services
 from ..models import (
@@ -54,7 +54,7 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(BadInputAdminMixin, admin.ModelAdmin):
     """Reminders are created, moved and cancelled by the services; read-only here."""
 
     list_display = ["registration", "kind", "due_at", "state", "sent_at"]

@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin import BadInputAdminMixin
 from portal.spreadsheets import csv_response
 
 from .. import selectors, spreadsheets
@@ -100,7 +101,7 @@ class AttendanceReportMixin:
 
 
 @admin.register(PracticeReport)
-class PracticeReportAdmin(admin.ModelAdmin):
+class PracticeReportAdmin(BadInputAdminMixin, admin.ModelAdmin):
     """The practice follow-up's answers, read-only: people answer on their own form."""
 
     list_display = ["registration", "training", "agency", "opened_at", "submitted_at"]

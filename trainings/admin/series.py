@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin import ServiceActionMixin
+from portal.admin import BadInputAdminMixin, ServiceActionMixin
 from portal.forms import URL_FIELD_OVERRIDES
 
 from .. import services
@@ -56,7 +56,7 @@ class MeetingInline(admin.TabularInline):
 
 
 @admin.register(Series)
-class SeriesAdmin(ServiceActionMixin, admin.ModelAdmin):
+class SeriesAdmin(BadInputAdminMixin, ServiceActionMixin, admin.ModelAdmin):
     form = SeriesAdminForm
     list_display = ["title", "host_agency", "rule", "start_time", "meeting_count", "next_meeting"]
     list_filter = ["model", "format", "county"]
