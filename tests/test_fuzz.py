@@ -14,10 +14,11 @@ Then, for each value of ``FORM_VALUES`` (NUL, bytes that aren't UTF-8 with 10,00
 - a POST (urlencoded) with every form field set to it;
 
 and a GET with the URL's arguments set to each ``HOSTILE`` value their converter lets through.
-For an admin URL, a visitor, a member and a coordinator get a shorter round (see
-``hostile_requests``). Each request runs in a savepoint that is rolled back, so every one meets
-the same world (a hostile POST may delete the object or sign the user out) and a database
-error cannot poison the requests after it.
+Where a role can't get past a door that reads nothing (the admin for non-staff, allauth for
+the coordinator and the superuser), it gets a short round instead (``round_for``). Each
+request runs in a savepoint that is rolled back, so every one meets the same world (a hostile
+POST may delete the object or sign the user out) and a database error cannot poison the
+requests after it.
 """
 
 import functools

@@ -23,7 +23,7 @@ urlpatterns = [
     path("followups/<str:token>/", practice.practice_report, name="practice_report"),
     path(
         "agencies/<slug:slug>/manage/registrations/",
-        manage.agency_registrations,
+        manage.AgencyRegistrationsView.as_view(),
         name="agency_registrations",
     ),
     path(

@@ -135,7 +135,7 @@ MATRIX: dict[str, dict[str, dict]] = {
     "members:manage_invitation": {"GET": everyone(405), "POST": manage(302)},
     "members:manage_requests": {"GET": manage(200), "POST": manage(200)},
     "members:manage_request_decide": {"GET": everyone(405), "POST": manage(302)},
-    "trainings:agency_registrations": {"GET": manage(200), "POST": manage(200)},
+    "trainings:agency_registrations": {"GET": manage(200), "POST": everyone(405)},
     "trainings:agency_registrations_csv": {"GET": manage(200), "POST": manage(200)},
     # A blank batch form: "Choose at least one person", on the form page again.
     "trainings:agency_register_staff": {"GET": manage(200), "POST": manage(200)},

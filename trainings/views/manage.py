@@ -5,7 +5,6 @@ fetched through that agency, so another agency's ids answer 404.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members import selectors as member_selectors
-from members.permissions import coordinator_required
+from members.permissions import CoordinatorRequiredMixin, coordinator_required
 from portal.forms import id_or_404, parse_id
+from portal.listing import FilteredListView
 from portal.spreadsheets import csv_response
 
 from .. import rules, selectors, services, spreadsheets
@@ -32,27 +32,17 @@ def _agency_registration(agency, registration_id: int) -> Registration:
     )
 
 
-@coordinator_required
-def agency_registrations(request, agency):
-    filterset = selectors.agency_registrations(agency=agency, data=request.GET)
-    invalid = filterset.is_bound and not filterset.is_valid()
-    paginator = Paginator(filterset.queryset.none() if invalid else filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    upcoming = selectors.upcoming_published(limit=100)
-    return render(
-        request,
-        "trainings/manage/registrations.html",
-        {
-            "agency": agency,
-            "filter": filterset,
-            "registrations": page.object_list,
-            "page_obj": page,
-            "paginator": paginator,
-            "is_paginated": page.has_other_pages(),
-            "upcoming": upcoming,
-        },
-        status=400 if invalid else 200,
-    )
+class AgencyRegistrationsView(CoordinatorRequiredMixin, FilteredListView):
+    http_method_names = ["get", "head", "options"]
+    template_name = "trainings/manage/registrations.html"
+    context_object_name = "registrations"
+    paginate_by = PAGE_SIZE
+
+    def get_filterset(self):
+        return selectors.agency_registrations(agency=self.agency, data=self.request.GET)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(upcoming=selectors.upcoming_published(limit=100), **kwargs)
 
 
 @coordinator_required

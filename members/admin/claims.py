@@ -1,289 +1,30 @@
+"""Claims curators verify in the admin: milestones agencies tick, and requests to change their
+verified values."""
+
 import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin import BadInputAdminMixin, ImportExportAdmin, ServiceActionMixin
-from portal.forms import URL_FIELD_OVERRIDES
-from portal.spreadsheets import ADMIN_FORMATS, csv_response
+from portal.admin import BadInputAdminMixin, ServiceActionMixin
 
-from . import services
-from .models import (
+from .. import services
+from ..models import (
     CLAIM_FIELDS,
     Agency,
     AgencyMilestone,
     AgencyStatusRequest,
-    Credential,
-    CredentialSource,
-    DigestSubscription,
-    Invitation,
-    Membership,
-    Person,
     RequestState,
     SiteMilestone,
-    User,
-    active_membership,
     claim_display,
-    levels_from,
 )
-from .spreadsheets import AgencyResource, staff_by_stage_sheet
-
-
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
-    search_fields = ["email", "first_name", "last_name"]
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name")}),
-        (
-            _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
-        ),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-
-
-class MembershipInline(admin.TabularInline):
-    """Who belongs to the agency, read-only: roles and removals go through the services (the
-    coordinator area), which keep at least one coordinator."""
-
-    model = Membership
-    extra = 0
-    can_delete = False
-    fields = ["person", "role", "state", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-def _stage_count(level: str):
-    levels = levels_from(level)
-    return Count(
-        "memberships__person__credentials__person",
-        distinct=True,
-        filter=active_membership("memberships")
-        & Q(memberships__person__credentials__level__in=levels),
-    )
-
-
-@admin.register(Agency)
-class AgencyAdmin(ImportExportAdmin):
-    resource_classes = [AgencyResource]
-    formats = ADMIN_FORMATS
-    formfield_overrides = URL_FIELD_OVERRIDES
-    list_display = [
-        "name", "kind", "county", "nmt_status", "staff", "concepts", "phase_1", "trainers",
-    ]  # fmt: skip
-    list_filter = ["nmt_status", "kind", "county", "practises_nmt", "practises_nme"]
-    search_fields = ["name", "city"]
-    # Explicit: the counts below group the query, which drops Meta.ordering, and the agency
-    # autocomplete (Training, Series) pages through it.
-    ordering = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
-    # Adds the "Staff by stage (CSV)" link to the changelist.
-    change_list_template = "admin/members/agency/change_list.html"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                staff_count=Count(
-                    "memberships",
-                    distinct=True,
-                    filter=active_membership("memberships"),
-                ),
-                concepts_count=_stage_count("concepts"),
-                phase_1_count=_stage_count("phase_1"),
-                trainers_count=_stage_count("phase_2"),
-            )
-        )
-
-    @admin.display(description=_("staff"), ordering="staff_count")
-    def staff(self, obj):
-        return obj.staff_count
-
-    @admin.display(description=_("trained in concepts"), ordering="concepts_count")
-    def concepts(self, obj):
-        return obj.concepts_count
-
-    @admin.display(description=_("Phase I"), ordering="phase_1_count")
-    def phase_1(self, obj):
-        return obj.phase_1_count
-
-    @admin.display(description=_("trainers"), ordering="trainers_count")
-    def trainers(self, obj):
-        return obj.trainers_count
-
-    def save_model(self, request, obj, form, change):
-        services.agency_save(agency=obj)
-
-    def get_urls(self):
-        urls = [
-            path(
-                "staff-by-stage.csv",
-                self.admin_site.admin_view(self.staff_by_stage_csv),
-                name="members_agency_staff_by_stage_csv",
-            ),
-        ]
-        return urls + super().get_urls()
-
-    def staff_by_stage_csv(self, request):
-        """Every agency with its active staff at each stage (cumulative, as the changelist
-        counts them), from the same annotated queryset: one query."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        agencies = (
-            self.get_queryset(request)
-            .annotate(mentor_count=_stage_count("mentor"))
-            .order_by("name", "pk")
-        )
-        return csv_response("staff-by-stage.csv", *staff_by_stage_sheet(agencies))
-
-
-@admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "email", "job_title", "discipline"]
-    search_fields = ["display_name", "user__email", "job_title"]
-    list_select_related = ["user"]
-    raw_id_fields = ["user"]
-
-    @admin.display(description=_("email"), ordering="user__email")
-    def email(self, obj):
-        return obj.user.email
-
-
-@admin.register(Membership)
-class MembershipAdmin(BadInputAdminMixin, admin.ModelAdmin):
-    list_display = ["person", "agency", "role", "state", "created_at"]
-    list_filter = ["role", "state", "weekly_digest", "agency__county"]
-    search_fields = ["person__display_name", "person__user__email", "agency__name"]
-    list_select_related = ["person", "agency"]
-    autocomplete_fields = ["person", "agency"]
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "agency", "role", "sent_at", "accepted_at"]
-    list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
-    search_fields = ["email", "agency__name"]
-    list_select_related = ["agency"]
-    readonly_fields = ["sent_at", "accepted_at", "invited_by"]
-
-
-class CredentialAdminForm(forms.ModelForm):
-    def clean_earned_on(self):
-        # The service refuses a future date too; checked here so the admin shows a message
-        # beside the field instead of failing in save_model.
-        earned_on = self.cleaned_data["earned_on"]
-        if earned_on and earned_on > timezone.localdate():
-            raise forms.ValidationError(_("The date earned cannot be in the future."))
-        return earned_on
-
-
-@admin.register(Credential)
-class CredentialAdmin(BadInputAdminMixin, ServiceActionMixin, admin.ModelAdmin):
-    form = CredentialAdminForm
-    list_display = ["person", "level", "model", "earned_on", "source", "verified"]
-    list_filter = ["verified", "level", "model", "source"]
-    search_fields = ["person__display_name", "person__user__email"]
-    list_select_related = ["person"]
-    autocomplete_fields = ["person"]
-    readonly_fields = ["recorded_by", "verified"]
-    actions = ["verify"]
-
-    def save_model(self, request, obj, form, change):
-        services.credential_record(
-            person=obj.person,
-            level=obj.level,
-            model=obj.model,
-            earned_on=obj.earned_on,
-            source=CredentialSource.ADMIN,
-            recorded_by=request.user,
-        )
-
-    @admin.action(description=_("Verify selected credentials"))
-    def verify(self, request, queryset):
-        self.run_service_action(
-            request,
-            queryset.filter(verified=False),
-            lambda credential: services.credential_verify(
-                credential=credential, verified_by=request.user
-            ),
-            lambda n: ngettext("Verified %d credential.", "Verified %d credentials.", n) % n,
-        )
-
-
-class DigestStateFilter(admin.SimpleListFilter):
-    title = _("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("receiving", _("Receiving the digest")),
-            ("pending", _("Waiting for confirmation")),
-            ("unsubscribed", _("Unsubscribed")),
-        ]
-
-    def queryset(self, request, queryset):
-        if self.value() == "receiving":
-            return queryset.receiving()
-        if self.value() == "pending":
-            return queryset.filter(confirmed_at__isnull=True, unsubscribed_at__isnull=True)
-        if self.value() == "unsubscribed":
-            return queryset.filter(unsubscribed_at__isnull=False)
-        return queryset
-
-
-@admin.register(DigestSubscription)
-class DigestSubscriptionAdmin(ServiceActionMixin, admin.ModelAdmin):
-    """Subscriptions come only through the double opt-in pages, so curators can look and
-    unsubscribe someone who asks, but not add or edit addresses."""
-
-    list_display = ["email", "state", "person", "created_at", "confirmed_at", "unsubscribed_at"]
-    list_filter = [DigestStateFilter]
-    search_fields = ["email", "person__display_name"]
-    list_select_related = ["person"]
-    fields = [
-        "email", "person", "created_at", "confirmation_sent_at", "confirmed_at", "unsubscribed_at",
-    ]  # fmt: skip
-    readonly_fields = fields
-    actions = ["unsubscribe"]
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description=_("state"))
-    def state(self, obj):
-        if obj.unsubscribed_at:
-            return _("Unsubscribed")
-        return _("Receiving") if obj.confirmed_at else _("Waiting for confirmation")
-
-    @admin.action(description=_("Unsubscribe the selected addresses"))
-    def unsubscribe(self, request, queryset):
-        self.run_service_action(
-            request,
-            queryset.filter(unsubscribed_at__isnull=True),
-            lambda subscription: services.digest_unsubscribe(subscription=subscription),
-            lambda n: ngettext("Unsubscribed %d address.", "Unsubscribed %d addresses.", n) % n,
-        )
 
 
 @admin.register(SiteMilestone)
