@@ -73,6 +73,13 @@ def planned(training: Training) -> dict[str, dt.datetime]:
     return plan
 
 
+def _materials(training: Training, cache: dict[int, list]) -> list:
+    """The training's published materials for its follow-up emails, read once per training."""
+    if training.pk not in cache:
+        cache[training.pk] = list(selectors.training_materials(training=training)[:10])
+    return cache[training.pk]
+
+
 def reminders_schedule(*, registration: Registration, now: dt.datetime | None = None) -> int:
     """Create the reminders of a confirmed registration. A reminder whose time has passed is not
     created: a late registration never gets a stale reminder."""
@@ -124,6 +131,7 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None, batch: int = 100) -
     grace = dt.timedelta(hours=settings.REMINDER_GRACE_HOURS)
     queued = 0
     ics_cache: dict = {}  # one .ics per training for the whole run
+    materials: dict[int, list] = {}  # one read of a training's materials for the whole run
     while True:
         with transaction.atomic():
             reminders = list(
@@ -169,7 +177,7 @@ def reminders_enqueue_due(*, now: dt.datetime | None = None, batch: int = 100) -
                             registration,
                             emails.training_follow_up,
                             registration=registration,
-                            resources=list(selectors.training_materials(training=training)[:10]),
+                            resources=_materials(training, materials),
                             dedupe_key=f"reminder:{reminder.pk}",
                         )
                     else:

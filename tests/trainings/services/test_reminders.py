@@ -8,6 +8,8 @@ before" are exact hours.
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -361,6 +363,30 @@ def test_the_day_after_follow_up_links_the_published_materials():
     assert "Regulation worksheet" in email.body_text
     assert reverse("resources:detail", args=["regulation-worksheet"]) in email.body_text
     assert "Unfinished slides" not in email.body_text
+
+
+def test_the_follow_ups_of_a_whole_cohort_read_its_materials_once():
+    training = training_at(pacific(2027, 2, 17, 9), capacity=30)
+    for _ in range(12):
+        register(training, now=pacific(2027, 2, 1, 12))
+    material = Resource.objects.create(
+        title="Regulation worksheet", slug="regulation-worksheet", summary="A worksheet.",
+        kind="worksheet", external_url="https://example.org/worksheet",
+        status=ResourceStatus.PUBLISHED, published_at=pacific(2027, 1, 1),
+    )  # fmt: skip
+    material.trainings.add(training)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert reminders_enqueue_due(now=pacific(2027, 2, 18, 10)) == 12
+
+    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "resources_resource"')]
+    assert len(reads) == 1, reads
+    assert (
+        OutboxEmail.objects.filter(
+            kind="training_follow_up", body_text__contains="Regulation worksheet"
+        ).count()
+        == 12
+    )
 
 
 # --- Admin ----------------------------------------------------------------------------------------
