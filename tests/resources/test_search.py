@@ -40,6 +40,18 @@ def days_ago(days: int):
 # --- Relevance and syntax ---------------------------------------------------------------------
 
 
+def _plan(results) -> str:
+    """PostgreSQL's plan for the search's query, with sequential scans and sorts forbidden:
+    small tables tempt the planner into scanning, so this shows what it *can* use."""
+    sql, params = results.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE resources_resource")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def test_a_title_match_outranks_a_summary_match_which_outranks_a_body_match(client):
     # Created in the opposite order, and the body match is the newest: only rank orders them.
     ResourceFactory(
@@ -463,15 +475,7 @@ def test_the_search_query_can_use_the_gin_index():
     _filterset, results, _searching = selectors.library_search(
         user=AnonymousUser(), data={"q": "sensory"}
     )
-    sql, params = results.query.sql_with_params()
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE resources_resource")
-        # Small tables tempt the planner into scanning; forbid that to see what it can use.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = _plan(results)
 
     assert "resource_search_vector_idx" in plan, plan
     assert "Bitmap Index Scan" in plan, plan
@@ -497,14 +501,7 @@ def test_an_anonymous_search_reads_both_partial_indexes():
     _filterset, results, _searching = selectors.library_search(
         user=AnonymousUser(), data={"q": "sensory"}
     )
-    sql, params = results.query.sql_with_params()
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE resources_resource")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = _plan(results)
 
     assert "resource_search_vector_idx" in plan, plan
     assert "resource_members_head_idx" in plan, plan
