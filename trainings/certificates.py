@@ -9,13 +9,15 @@ right to left.
 Every fixed label goes through ``gettext``: the PDF is in the language active when it is made.
 Both documents say what a certificate of attendance is not (``disclaimer()``).
 
-Speed (bench/certificates.py): with ``add_font`` per document, a certificate took about 110 ms,
-most of it fontTools reading the two 750 KB fonts (6,253 glyphs each) twice: once to lay out
-(``add_font``) and once more to subset them into the PDF. Now each thread parses the fonts once
-(``_prototypes``) and every document gets a light copy of them (``_attach_fonts``), and
-the subsetting at ``output()`` starts from a smaller copy of each font made once per process (``_Working``:
-the 2,157 glyphs of the Latin, Greek, Cyrillic, Hebrew and Arabic blocks), or from the whole
-font when a document uses a glyph outside it.
+Speed (bench/certificates.py; one certificate went from about 160 ms to about 40 ms):
+
+- fontTools parsing the two 750 KB fonts (6,253 glyphs each) for ``add_font``: each thread
+  parses them once (``_prototypes``) and every document gets a light copy (``_attach_fonts``);
+- fontTools subsetting them into the PDF at ``output()``: it starts from a copy of each font cut
+  down once per process to the 2,157 glyphs of the Latin, Greek, Cyrillic, Hebrew and Arabic
+  blocks (``_Working``), or from the whole font when a document uses a glyph outside them;
+- fpdf2's ``multi_cell``, which measures (and shapes) each line again for every character it
+  adds: lines are broken here, measuring each word once (``_Typesetter``).
 """
 
 import copy
@@ -111,8 +113,8 @@ class _Working:
     names: frozenset[str]
 
     @classmethod
-    def make(cls, path: Path) -> "_Working":
-        font = ttLib.TTFont(path, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    def make(cls, data: bytes) -> "_Working":
+        font = _open(data)
         options = ftsubset.Options(
             glyph_names=True, notdef_outline=True, recommended_glyphs=True, layout_closure=False,
             name_IDs=["*"], name_languages=["*"], drop_tables=[
@@ -129,11 +131,23 @@ class _Working:
         return cls(data=buffer.getvalue(), order=order, names=frozenset(order))
 
     def open(self) -> ttLib.TTFont:
-        font = ttLib.TTFont(
-            io.BytesIO(self.data), recalcTimestamp=False, recalcBBoxes=False, lazy=True
-        )
+        font = _open(self.data)
         font.setGlyphOrder(list(self.order))
         return font
+
+
+@functools.cache
+def _font_file(style: str) -> bytes:
+    return (FONT_DIR / FONT_FILES[style]).read_bytes()
+
+
+def _open(data: bytes) -> ttLib.TTFont:
+    """A font that fontTools reads from memory as it needs its tables (no file left open).
+
+    ``recalcBBoxes=False``: saving the subset then copies each glyph's outline as it is, rather
+    than decoding it to compute a bounding box that the font already holds.
+    """
+    return ttLib.TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
 
 
 _working: dict[str, _Working] = {}
@@ -143,7 +157,7 @@ _working_lock = threading.Lock()
 def _working_font(style: str) -> _Working:
     with _working_lock:
         if style not in _working:
-            _working[style] = _Working.make(FONT_DIR / FONT_FILES[style])
+            _working[style] = _Working.make(_font_file(style))
         return _working[style]
 
 
@@ -164,6 +178,10 @@ def _prototypes() -> dict[str, TTFFont]:
             loader.add_font(FAMILY, style, fname=FONT_DIR / filename)
             font = loader.fonts[f"{FAMILY.lower()}{style}"]
             font.hbfont  # noqa: B018 (opens the HarfBuzz face now rather than per document)
+            # fpdf2 keeps the file open for fontTools to read from; the same bytes in memory
+            # instead, shared by every thread.
+            font.ttfont.close()
+            font.ttfont = _open(_font_file(style))
             prototypes[style] = font
         _local.prototypes = prototypes
     return prototypes
@@ -190,16 +208,14 @@ def _attach_fonts(pdf: FPDF) -> None:
 class _PortalPDF(FPDF):
     def output(self, *args, **kwargs):
         # fpdf2 subsets font.ttfont in place: each font gets a fresh one to cut, the working
-        # copy when it has every glyph used, else the whole font (opened lazily from its file).
+        # copy when it has every glyph used, else the whole font.
         for style, prototype in _prototypes().items():
             font = self.fonts[prototype.fontkey]
             working = _working_font(style)
             if working.names.issuperset(font.subset.get_all_glyph_names()):
                 font.ttfont = working.open()
             else:
-                font.ttfont = ttLib.TTFont(
-                    font.ttffile, recalcTimestamp=False, recalcBBoxes=False, lazy=True
-                )
+                font.ttfont = _open(_font_file(style))
         return super().output(*args, **kwargs)
 
 
