@@ -36,6 +36,7 @@ from fontTools import subset as ftsubset
 from fontTools import ttLib
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
+from fpdf.output import OutputProducer
 
 FONT_DIR = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
@@ -192,8 +193,8 @@ def _attach_fonts(pdf: FPDF) -> None:
 
     The copy shares what fpdf2 only reads while laying out (the character map, the widths, the
     descriptor, the HarfBuzz font, and the parsed font, for glyph names and advances) and gets
-    its own record of the glyphs this document uses. ``_PortalPDF.output`` gives each copy the
-    font that it subsets in place. This leans on fpdf2's ``TTFFont`` attributes (2.8.9, locked):
+    its own record of the glyphs this document uses. ``_FontSwappingProducer`` gives each copy
+    the font that it subsets in place. This leans on fpdf2's ``TTFFont`` attributes (2.8.9, locked):
     the tests render and parse back every case, so an upgrade that changes them fails there.
     """
     for prototype in _prototypes().values():
@@ -205,18 +206,29 @@ def _attach_fonts(pdf: FPDF) -> None:
         pdf.fonts[prototype.fontkey] = font
 
 
-class _PortalPDF(FPDF):
-    def output(self, *args, **kwargs):
-        # fpdf2 subsets font.ttfont in place: each font gets a fresh one to cut, the working
-        # copy when it has every glyph used, else the whole font.
+class _FontSwappingProducer(OutputProducer):
+    """fpdf2's writer, after giving each font a fresh fontTools font to subset.
+
+    fpdf2 subsets ``font.ttfont`` in place while it writes the file, so the thread's parsed font
+    (which maps HarfBuzz's glyph ids to names while laying out, the last footer included) is
+    swapped out here, once everything is drawn: for the working copy when it has every glyph
+    the document uses, else for the whole font.
+    """
+
+    def bufferize(self) -> bytearray:
         for style, prototype in _prototypes().items():
-            font = self.fonts[prototype.fontkey]
+            font = self.fpdf.fonts[prototype.fontkey]
             working = _working_font(style)
             if working.names.issuperset(font.subset.get_all_glyph_names()):
                 font.ttfont = working.open()
             else:
                 font.ttfont = _open(_font_file(style))
-        return super().output(*args, **kwargs)
+        return super().bufferize()
+
+
+class _PortalPDF(FPDF):
+    def output(self, *args, **kwargs) -> bytearray:
+        return super().output(*args, output_producer_class=_FontSwappingProducer, **kwargs)
 
 
 def _new_pdf(
@@ -271,13 +283,16 @@ class _Typesetter:
         return _unit_width(text, style) * size / self.pdf.k
 
     def lines(self, text: str, style: str, size: float, width: float) -> list[str]:
-        """Greedy line breaks at spaces; a word wider than a line is broken between letters."""
+        """Greedy line breaks at spaces; a word wider than a line is broken between letters.
+
+        Only at spaces: a no-break space (U+00A0) keeps its neighbours together.
+        """
         room = width - 2 * self.pdf.c_margin
         space = self.width(" ", style, size)
         lines: list[str] = []
         for paragraph in text.split("\n"):
             line, line_width = [], 0.0
-            for word in paragraph.split():
+            for word in filter(None, paragraph.split(" ")):
                 for piece in self._pieces(word, style, size, room):
                     piece_width = self.width(piece, style, size)
                     if line and line_width + space + piece_width > room:
@@ -419,17 +434,20 @@ def certificate_pdf(content: CertificateContent) -> bytes:
     pdf.set_xy(BODY_X, 20)
     pdf.cell(w=BODY_W, h=5, text=CREATOR.upper(), align="C")
     pdf.set_char_spacing(0)
-    type_.write(heading, x=BODY_X, y=28, width=BODY_W, size=30, style="B", color=ACCENT)
+    below_heading = type_.write(
+        heading, x=BODY_X, y=28, width=BODY_W, size=30, style="B", color=ACCENT
+    )
 
     # The body shrinks as a whole until it fits between the heading and the verification block
     # (a long title, a long CE statement): nothing is cut off, and it stays on one page.
     blocks = _certificate_blocks(content)
-    space, scale = BODY_BOTTOM - BODY_TOP, 1.0
+    top = max(BODY_TOP, below_heading + 4)  # a translated heading may take two lines
+    space, scale = BODY_BOTTOM - top, 1.0
     sizes, height = _layout(type_, blocks, scale)
     while height > space and scale > 0.5:
         scale = round(scale - 0.1, 2)
         sizes, height = _layout(type_, blocks, scale)
-    y = BODY_TOP + max(0.0, (space - height) / 2)
+    y = top + max(0.0, (space - height) / 2)
     for block, size in zip(blocks, sizes, strict=True):
         y = type_.write(
             block.text, x=BODY_X, y=y + block.gap * scale, width=BODY_W, size=size,
@@ -555,23 +573,22 @@ def _transcript_table(
     )
     line_h = TABLE_SIZE * PT * 1.25
 
-    def row_lines(texts: Sequence[str], style: str) -> list[list[str]]:
-        return [
+    def cells(texts: Sequence[str], style: str) -> tuple[list[list[str]], float]:
+        lines = [
             type_.lines(text, style, TABLE_SIZE, width - 2 * CELL_PAD_X + 2 * pdf.c_margin)
             for text, (_label, width, _align) in zip(texts, columns, strict=True)
         ]
+        return lines, max(len(cell) for cell in lines) * line_h + 2 * CELL_PAD_Y
 
-    def draw(texts: Sequence[str], top: float, *, heading: bool) -> float:
-        style = "B" if heading else ""
-        cells = row_lines(texts, style)
-        height = max(len(lines) for lines in cells) * line_h + 2 * CELL_PAD_Y
+    def draw(row: tuple[list[list[str]], float], top: float, *, heading: bool) -> float:
+        lines_per_cell, height = row
         if heading:
             pdf.set_fill_color(*ACCENT)
             pdf.rect(MARGIN, top, pdf.epw, height, style="F")
-        pdf.set_font(FAMILY, style, TABLE_SIZE)
+        pdf.set_font(FAMILY, "B" if heading else "", TABLE_SIZE)
         pdf.set_text_color(*((255, 255, 255) if heading else TEXT))
         left = MARGIN
-        for lines, (_label, width, align) in zip(cells, columns, strict=True):
+        for lines, (_label, width, align) in zip(lines_per_cell, columns, strict=True):
             for n, line in enumerate(lines):
                 pdf.set_xy(left + CELL_PAD_X - pdf.c_margin, top + CELL_PAD_Y + n * line_h)
                 pdf.cell(w=width - 2 * CELL_PAD_X + 2 * pdf.c_margin, h=line_h, text=line,
@@ -583,13 +600,12 @@ def _transcript_table(
             pdf.line(MARGIN, top + height, MARGIN + pdf.epw, top + height)
         return top + height
 
-    labels = [label for label, _width, _align in columns]
-    y = draw(labels, y, heading=True)
+    heading = cells([label for label, _width, _align in columns], "B")
+    y = draw(heading, y, heading=True)
     for row in rows:
-        texts = (row.title, row.dates, row.hours, row.ce_hours or "—", row.code)
-        height = max(len(lines) for lines in row_lines(texts, "")) * line_h + 2 * CELL_PAD_Y
-        if y + height > pdf.page_break_trigger:
+        body = cells((row.title, row.dates, row.hours, row.ce_hours or "—", row.code), "")
+        if y + body[1] > pdf.page_break_trigger:
             pdf.add_page()
-            y = draw(labels, pdf.t_margin, heading=True)
-        y = draw(texts, y, heading=False)
+            y = draw(heading, pdf.t_margin, heading=True)
+        y = draw(body, y, heading=False)
     return y

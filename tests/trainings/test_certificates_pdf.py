@@ -247,11 +247,29 @@ def test_transcript_of_60_trainings_spans_pages_with_every_row():
         assert f"Page {number} of {pages}" in page_text
 
 
-def test_transcript_with_a_right_to_left_name_and_no_trainings():
+@pytest.mark.parametrize("rows", [0, 45])
+def test_transcript_with_a_right_to_left_name_has_it_in_every_footer(rows):
+    reader = read(
+        transcript_pdf(
+            name="שרה לוי",
+            licence="",
+            rows=[row(n) for n in range(rows)],
+            total_hours="0",
+            generated_on="April 1, 2026",
+            site_url="https://portal.example.org/",
+        )
+    )
+    for page in reader.pages:
+        # The last page's footer is drawn when the document closes, the others on a new page.
+        assert "Transcript of training attendance · שרה לוי" in page.extract_text()
+    assert (len(reader.pages) > 1) == (rows > 0)
+
+
+def test_transcript_with_no_trainings():
     text = text_of(
         read(
             transcript_pdf(
-                name="שרה לוי",
+                name="Jane Doe",
                 licence="",
                 rows=[],
                 total_hours="0",
@@ -260,7 +278,6 @@ def test_transcript_with_a_right_to_left_name_and_no_trainings():
             )
         )
     )
-    assert "שרה לוי" in text
     assert "No training attended yet." in text
     assert "Total hours attended: 0" in text
     assert "Licence" not in text
