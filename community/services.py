@@ -25,6 +25,7 @@ from portal.services import outbox_dispatch
 from resources import selectors as resource_selectors
 from trainings import selectors as training_selectors
 from trainings.services import registration_cancel
+from trainings.services.certificates import certificates_issue_due
 from trainings.services.reminders import reminders_enqueue_due
 
 from . import emails
@@ -43,8 +44,13 @@ WEEKLY_KEY = "weekly-digest:{membership_id}:{week}"
 
 def dispatch_due() -> dict[str, int]:
     """What beat runs every minute and ``manage.py send_due_reminders`` runs without Redis:
-    turn due reminders into outbox emails, then send every due email."""
-    return {"reminders": reminders_enqueue_due(), "sent": outbox_dispatch()}
+    turn due reminders and due certificates of attendance into outbox emails, then send every
+    due email."""
+    return {
+        "reminders": reminders_enqueue_due(),
+        "certificates": certificates_issue_due(),
+        "sent": outbox_dispatch(),
+    }
 
 
 @transaction.atomic

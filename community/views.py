@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
 from members import selectors as member_selectors
-from members.forms import DeleteAccountForm
+from members import services as member_services
+from members.forms import DeleteAccountForm, PersonForm
 from members.models import Agency
 from members.permissions import coordinator_required
 from portal.charts import bar_chart
@@ -132,5 +133,46 @@ def me_delete(request):
         request,
         "members/me_delete.html",
         {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def me(request):
+    """My page: my agencies, credentials, certificates of attendance and profile (members'
+    page, here because it shows certificates from trainings)."""
+    person = member_services.person_for_user(user=request.user)
+    if request.method == "POST":
+        form = PersonForm(request.POST)
+        if form.is_valid():
+            try:
+                member_services.person_update(person=person, **form.cleaned_data)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("members:me")
+    else:
+        form = PersonForm(
+            initial={
+                "display_name": person.display_name,
+                "job_title": person.job_title,
+                "discipline": person.discipline,
+                "certificate_name": person.certificate_name,
+                "licence_type": person.licence_type,
+                "licence_number": person.licence_number,
+            }
+        )
+    return render(
+        request,
+        "members/me.html",
+        {
+            "person": person,
+            "form": form,
+            "memberships": member_selectors.my_memberships(person=person),
+            "credentials": member_selectors.my_credentials(person=person),
+            "calendar_feed_url": member_selectors.calendar_feed_url(person=person),
+            "certificates": training_selectors.my_certificates(user=request.user),
+        },
         status=400 if form.errors else 200,
     )

@@ -38,6 +38,19 @@ class PersonForm(forms.Form):
         required=False,
         help_text=_("For example clinician, teacher, case manager, supervisor."),
     )
+    certificate_name = forms.CharField(
+        label=_("Name on certificates"),
+        max_length=150,
+        required=False,
+        help_text=_("Your full name as it should print on certificates. Empty: your display name."),
+    )
+    licence_type = forms.CharField(
+        label=_("Licence type"),
+        max_length=40,
+        required=False,
+        help_text=_("For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours."),
+    )
+    licence_number = forms.CharField(label=_("Licence number"), max_length=60, required=False)
 
 
 class AgencyProfileForm(forms.ModelForm):

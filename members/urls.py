@@ -4,8 +4,9 @@ from .views import digest, directory, invitations, manage, me
 
 app_name = "members"
 
-# Three more pages of this namespace span the domains and are added by community/urls.py:
-# agency_detail (hosted trainings), manage_home (the dashboard) and me_delete (cancels seats).
+# Four more pages of this namespace span the domains and are added by community/urls.py:
+# agency_detail (hosted trainings), manage_home (the dashboard), me (certificates) and
+# me_delete (cancels seats).
 
 urlpatterns = [
     path("agencies/", directory.AgencyListView.as_view(), name="agency_list"),
@@ -73,7 +74,6 @@ urlpatterns = [
         manage.manage_request_decide,
         name="manage_request_decide",
     ),
-    path("me/", me.me, name="me"),
     path("me/export.json", me.me_export, name="me_export"),
     path("me/invitations/<int:membership_id>/", me.me_invitation, name="me_invitation"),
     path("me/calendar/regenerate/", me.me_calendar_regenerate, name="me_calendar_regenerate"),

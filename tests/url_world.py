@@ -43,7 +43,14 @@ from tests.factories import (
     TrainingFactory,
     UserFactory,
 )
-from trainings.models import PracticeReport, Reminder, ReminderPolicy, Series
+from trainings.models import (
+    AttendanceRule,
+    Certificate,
+    PracticeReport,
+    Reminder,
+    ReminderPolicy,
+    Series,
+)
 from trainings.services import registration_create
 
 PROJECT, ALLAUTH, ADMIN = "project", "allauth", "admin"
@@ -126,11 +133,26 @@ def world(agency_a, agency_b, member, staff_a, coordinator_a, coordinator_b, cur
     invited = PersonFactory(user=UserFactory(email="invited@example.org"))
     invitation = InvitationFactory(agency=agency_a, email="invitee@example.org")
     training = TrainingFactory(host_agency=agency_a)
+    registration = registration_create(
+        training=training, person=staff_a.person, agency=agency_a, registered_by=staff_a
+    )
     return SimpleNamespace(
         agency=agency_a,
         training=training,
-        registration=registration_create(
-            training=training, person=staff_a.person, agency=agency_a, registered_by=staff_a
+        registration=registration,
+        # Staff of A's certificate of attendance (made directly: the training is ahead).
+        certificate=Certificate.objects.create(
+            registration=registration,
+            person=staff_a.person,
+            training=training,
+            name="Sam Staff",
+            training_title=training.title,
+            first_date=dt.date(2026, 1, 5),
+            last_date=dt.date(2026, 1, 5),
+            sessions_attended=1,
+            sessions_total=1,
+            hours=3,
+            issued_at=training.created_at,
         ),
         staff_membership=staff_a.person.memberships.get(),
         join_request=MembershipFactory(agency=agency_a, state=MembershipState.REQUESTED),
@@ -187,6 +209,8 @@ def url_for(name: str, world) -> str:
         "invitation_id": world.invitation.pk,
         "milestone_id": world.milestone.pk,
         "token": world.token,
+        # A certificate's code; as a check-in code (8 characters) it opens nothing.
+        "code": world.certificate.display_code,
     }
     params = PROJECT_URLS[name].pattern.converters
     return reverse(name, kwargs={param: values[param] for param in params})
@@ -247,6 +271,8 @@ def admin_world(world):
         Audience: Audience.objects.first()
         or Audience.objects.create(name="Teachers", slug="teachers"),
         CredentialFactory._meta.model: CredentialFactory(person=world.registration.person),
+        AttendanceRule: AttendanceRule.objects.create(kind="phase_1", minimum_percent=75),
+        Certificate: world.certificate,
     }
     for model, obj in (
         (type(world.agency), world.agency),
@@ -290,6 +316,7 @@ def admin_urls(route: Route, admin_world) -> list[str]:
     values = {
         "training_id": world.training.pk,
         "resource_id": world.resource.pk,
+        "certificate_id": world.certificate.pk,
         "url": ADMIN_UNKNOWN_PATH,
     }
     if route.model is not None:

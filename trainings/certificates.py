@@ -565,11 +565,11 @@ def _transcript_table(
 ) -> float:
     """One row per training; a row never splits, and the heading repeats on every page."""
     columns = (  # label, width, alignment
-        (_("Training"), 62.0, "L"),
-        (_("Dates"), 40.0, "L"),
-        (_("Hours"), 16.0, "R"),
-        (_("CE hours"), 20.0, "R"),
-        (_("Code"), pdf.epw - 138.0, "L"),
+        (_("Training"), 58.0, "L"),
+        (_("Dates"), 32.0, "L"),
+        (_("Hours"), 15.0, "R"),
+        (_("CE hours"), 19.0, "R"),
+        (_("Code"), pdf.epw - 124.0, "L"),  # a whole code on one line
     )
     line_h = TABLE_SIZE * PT * 1.25
 

@@ -107,8 +107,12 @@ def training_reminder(
         "training_reminder",
         registration,
         extra={
-            # Confirmed people only ever get reminders, so the join link may travel here.
-            "join_url": training.online_url if training.format != "in_person" else "",
+            # Confirmed people only ever get reminders. The link is the portal's door to the
+            # meeting: it checks them in on the way (trainings.views.checkin.training_join).
+            "join_url": settings.SITE_URL
+            + reverse("trainings:join", kwargs={"slug": training.slug})
+            if training.format != "in_person" and training.online_url
+            else "",
             "starts_in": timezone.localtime(training.starts_at),
         },
         attachments=[_ics_attachment(registration, ics_cache)],
@@ -160,5 +164,18 @@ def proposal_published(*, training, coordinators: list[str]) -> EmailMultiAltern
             "training_url": settings.SITE_URL + training.get_absolute_url(),
             "hosted_url": settings.SITE_URL
             + reverse("trainings:agency_hosted", kwargs={"slug": training.host_agency.slug}),
+        },
+    )
+
+
+def certificate_issued(*, certificate, registration: Registration) -> EmailMultiAlternatives:
+    """A certificate of attendance is ready: a link to download it, never the file."""
+    return _to_attendee(
+        "certificate_issued",
+        registration,
+        extra={
+            "certificate": certificate,
+            "certificates_url": settings.SITE_URL + reverse("trainings:my_certificates"),
+            "verify_url": certificate.verify_url,
         },
     )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Credential, Person, levels_from
 
-from .models import Status, Training
+from .models import CHECK_IN_OPENS_BEFORE, Attendance, Session, Status, Training
 
 
 def registration_closed_reason(training: Training, *, now: dt.datetime) -> str:
@@ -62,4 +62,43 @@ def attendance_closed_reason(training: Training, *, now: dt.datetime) -> str:
         return _(
             "The training starts on %(date)s; attendance can be marked once it has started."
         ) % {"date": date_format(starts, "M j, Y")}
+    return ""
+
+
+def training_attendance(
+    *, sessions: int, attended: int, marked_other: list[str], percent: int
+) -> str:
+    """A training's attendance from its sessions' marks, by the rule of its kind: attended
+    once ``attended`` reaches ``percent`` of ``sessions``; "" (not settled) while the sessions
+    not marked yet could still get there; otherwise excused if every other mark is excused,
+    else absent. ``marked_other`` holds the marks that are not "attended"."""
+    if sessions == 0:
+        return ""
+    needed = max(1, -(-sessions * percent // 100))  # ceiling: 75% of 3 sessions is 3
+    if attended >= needed:
+        return Attendance.ATTENDED
+    unmarked = sessions - attended - len(marked_other)
+    if attended + unmarked >= needed:
+        return ""
+    if marked_other and all(value == Attendance.EXCUSED for value in marked_other):
+        return Attendance.EXCUSED
+    return Attendance.ABSENT
+
+
+def check_in_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
+    """When a session's check-in is open: from 30 minutes before it starts to its end."""
+    return session.starts_at - CHECK_IN_OPENS_BEFORE, session.ends_at
+
+
+def check_in_closed_reason(session: Session, *, now: dt.datetime) -> str:
+    """Why nobody can check in to ``session`` now, or "" while its window is open."""
+    opens, closes = check_in_window(session)
+    if session.training.status == Status.CANCELLED:
+        return _("This training has been cancelled.")
+    if now < opens:
+        return _("Check-in opens at %(time)s, 30 minutes before the session starts.") % {
+            "time": date_format(timezone.localtime(opens), "DATETIME_FORMAT")
+        }
+    if now > closes:
+        return _("Check-in for this session closed when it ended.")
     return ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, hosted, manage, practice, registration
+from .views import catalogue, certificates, checkin, hosted, manage, practice, registration
 
 app_name = "trainings"
 
@@ -13,6 +13,23 @@ urlpatterns = [
     path("trainings/<slug:slug>/", catalogue.TrainingDetailView.as_view(), name="detail"),
     path("trainings/<slug:slug>/calendar.ics", catalogue.training_ics, name="ics"),
     path("trainings/<slug:slug>/register/", registration.training_register, name="register"),
+    path("trainings/<slug:slug>/join/", checkin.training_join, name="join"),
+    path("check-in/", checkin.check_in, name="check_in"),
+    path("check-in/<str:code>/", checkin.check_in_code, name="check_in_code"),
+    path("certificates/", certificates.certificate_lookup, name="certificate_lookup"),
+    path("certificates/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
+    path("me/certificates/", certificates.my_certificates, name="my_certificates"),
+    path(
+        "me/certificates/transcript.pdf", certificates.my_transcript_pdf, name="my_transcript_pdf"
+    ),
+    path(
+        "me/certificates/<str:code>.pdf", certificates.my_certificate_pdf, name="my_certificate_pdf"
+    ),
+    path(
+        "me/trainings/<int:registration_id>/evaluation/",
+        certificates.my_evaluation,
+        name="my_evaluation",
+    ),
     path("me/trainings/", registration.my_trainings, name="my_trainings"),
     path("me/calendar/<str:token>.ics", catalogue.my_calendar_ics, name="my_calendar"),
     path(
@@ -65,6 +82,21 @@ urlpatterns = [
         "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/roster/sign-in.csv",
         hosted.agency_hosted_sign_in_sheet,
         name="agency_hosted_sign_in_sheet",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/check-in/",
+        checkin.agency_hosted_check_in,
+        name="agency_hosted_check_in",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/certificates/",
+        certificates.agency_certificates,
+        name="agency_certificates",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/certificates/<slug:training_slug>.zip",
+        certificates.agency_certificates_zip,
+        name="agency_certificates_zip",
     ),
     path(
         "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/notes/",

@@ -63,6 +63,19 @@ class Person(models.Model):
         blank=True,
         help_text=_("For example clinician, teacher, case manager, supervisor."),
     )
+    certificate_name = models.CharField(
+        _("name on certificates"),
+        max_length=150,
+        blank=True,
+        help_text=_("Your full name as it should print on certificates. Empty: your display name."),
+    )
+    licence_type = models.CharField(
+        _("licence type"),
+        max_length=40,
+        blank=True,
+        help_text=_("For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours."),
+    )
+    licence_number = models.CharField(_("licence number"), max_length=60, blank=True)
     # The secret part of the personal calendar feed's address (/me/calendar/<token>.ics), the
     # feed's only protection: calendar apps fetch it without signing in. Made with the person;
     # replaced on request (``services.calendar_token_regenerate``), the old address then 404s.
@@ -82,3 +95,11 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def printed_name(self) -> str:
+        return self.certificate_name or self.display_name
+
+    @property
+    def licence(self) -> str:
+        return " ".join(filter(None, [self.licence_type, self.licence_number]))

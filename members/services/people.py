@@ -26,15 +26,34 @@ def person_for_user(*, user: User) -> Person:
 
 
 def person_update(
-    *, person: Person, display_name: str, job_title: str = "", discipline: str = ""
+    *,
+    person: Person,
+    display_name: str,
+    job_title: str = "",
+    discipline: str = "",
+    certificate_name: str | None = None,
+    licence_type: str | None = None,
+    licence_number: str | None = None,
 ) -> Person:
+    """Save what a person says about themselves. The certificate name and licence (None:
+    left as they are) print on certificates issued from now on; a curator reissues one that
+    was issued before."""
     display_name = display_name.strip()
     if not display_name:
         raise ApplicationError(_("Enter the name others should see."))
     person.display_name = display_name
     person.job_title = job_title.strip()
     person.discipline = discipline.strip()
-    person.save(update_fields=["display_name", "job_title", "discipline"])
+    fields = ["display_name", "job_title", "discipline"]
+    for name, value in (
+        ("certificate_name", certificate_name),
+        ("licence_type", licence_type),
+        ("licence_number", licence_number),
+    ):
+        if value is not None:
+            setattr(person, name, " ".join(value.split()))
+            fields.append(name)
+    person.save(update_fields=fields)
     return person
 
 

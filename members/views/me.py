@@ -3,7 +3,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,43 +12,7 @@ from django.views.decorators.http import require_POST
 from portal.exceptions import ApplicationError
 
 from .. import selectors, services
-from ..forms import PersonForm
 from ..models import Membership, MembershipState
-
-
-@login_required
-def me(request):
-    person = services.person_for_user(user=request.user)
-    if request.method == "POST":
-        form = PersonForm(request.POST)
-        if form.is_valid():
-            try:
-                services.person_update(person=person, **form.cleaned_data)
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, _("Your profile is saved."))
-                return redirect("members:me")
-    else:
-        form = PersonForm(
-            initial={
-                "display_name": person.display_name,
-                "job_title": person.job_title,
-                "discipline": person.discipline,
-            }
-        )
-    return render(
-        request,
-        "members/me.html",
-        {
-            "person": person,
-            "form": form,
-            "memberships": selectors.my_memberships(person=person),
-            "credentials": selectors.my_credentials(person=person),
-            "calendar_feed_url": selectors.calendar_feed_url(person=person),
-        },
-        status=400 if form.errors else 200,
-    )
 
 
 @require_POST

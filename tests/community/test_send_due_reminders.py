@@ -44,7 +44,7 @@ WORKER_OPTIONS = (
     "--without-gossip "
     "--without-heartbeat"
 ).split()
-SUMMARY = re.compile(r"Queued (\d+) reminders, sent (\d+) emails\.")
+SUMMARY = re.compile(r"Queued (\d+) reminders, issued \d+ certificates, sent (\d+) emails\.")
 
 
 def due_outbox_emails(count: int) -> list[OutboxEmail]:

@@ -103,6 +103,27 @@ MATRIX: dict[str, dict[str, dict]] = {
     # these URLs is the invitation's, which opens no report (tests/trainings/
     # test_practice_reports.py covers real ones).
     "trainings:practice_report": {"GET": everyone(404), "POST": everyone(404)},
+    # The world's training is in person: it has no online join link to open.
+    "trainings:join": {"GET": signed_in(404), "POST": everyone(405)},
+    # Check-in: a blank code is refused beside the field; the code in these URLs is a
+    # certificate's, which is no check-in code (tests/trainings/views/test_check_in.py).
+    "trainings:check_in": {"GET": signed_in(200), "POST": signed_in(400)},
+    "trainings:check_in_code": {"GET": signed_in(404), "POST": signed_in(404)},
+    # Certificates: verification is public; a PDF is its holder's only (staff of A here).
+    "trainings:certificate_lookup": {"GET": everyone(200), "POST": everyone(405)},
+    "trainings:certificate_verify": {"GET": everyone(200), "POST": everyone(405)},
+    "trainings:my_certificates": {"GET": signed_in(200), "POST": everyone(405)},
+    "trainings:my_certificate_pdf": {
+        "GET": {**signed_in(404), STAFF_A: 200},
+        "POST": everyone(405),
+    },
+    # Curators and superusers here have no person, so no transcript.
+    "trainings:my_transcript_pdf": {
+        "GET": {**signed_in(200), CURATOR: 404, SUPERUSER: 404},
+        "POST": everyone(405),
+    },
+    # Staff of A's registration is not attended yet: there is nothing to evaluate.
+    "trainings:my_evaluation": {"GET": signed_in(404), "POST": signed_in(404)},
     "trainings:my_registration_cancel": {
         "GET": everyone(405),
         "POST": {**signed_in(404), STAFF_A: 302},
@@ -150,6 +171,9 @@ MATRIX: dict[str, dict[str, dict]] = {
     "trainings:agency_hosted_roster": {"GET": manage(200), "POST": manage(302)},
     "trainings:agency_hosted_sign_in_sheet": {"GET": manage(200), "POST": everyone(405)},
     "trainings:agency_hosted_notes": {"GET": everyone(405), "POST": manage(302)},
+    "trainings:agency_hosted_check_in": {"GET": manage(200), "POST": everyone(405)},
+    "trainings:agency_certificates": {"GET": manage(200), "POST": everyone(405)},
+    "trainings:agency_certificates_zip": {"GET": manage(200), "POST": everyone(405)},
     # My page
     "members:me": {"GET": signed_in(200), "POST": signed_in(400)},
     "members:me_export": {"GET": signed_in(200), "POST": signed_in(200)},
@@ -299,6 +323,10 @@ CUSTOM_VIEWS = {
     "admin:trainings_training_process_import": (None, 405),
     "admin:trainings_training_export": (VIEW, 200),
     "admin:trainings_training_roster": ("change", 200),
+    "admin:trainings_training_check_in": ("change", 200),
+    "admin:trainings_certificate_pdf": (VIEW, 200),
+    "admin:trainings_certificate_revoke": ("change", 200),
+    "admin:trainings_certificate_reissue": ("change", 200),
     "admin:trainings_training_sign_in_sheet": (VIEW, 200),
     "admin:trainings_training_attendance_report": (VIEW, 200),
     "admin:trainings_training_attendance_report_csv": (VIEW, 200),
@@ -314,6 +342,8 @@ NEVER = {
     "admin:members_digestsubscription_add",
     "admin:portal_outboxemail_add",
     "admin:portal_outboxemail_delete",
+    "admin:trainings_certificate_add",
+    "admin:trainings_certificate_delete",
     "admin:trainings_practicereport_add",
     "admin:trainings_practicereport_delete",
     "admin:trainings_registration_add",
@@ -454,7 +484,7 @@ def test_every_manage_url_of_agency_a_is_closed_to_everyone_but_its_coordinators
         for name, pattern in PROJECT_URLS.items()
         if str(pattern.pattern).startswith("agencies/<slug:slug>/manage/")
     ]
-    assert len(manage_names) == 27
+    assert len(manage_names) == 30
     for name in manage_names:
         for method, statuses in MATRIX[name].items():
             if statuses == everyone(405):

@@ -27,10 +27,12 @@ from portal.forms import URL_FIELD_OVERRIDES
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
 from .. import selectors, services
-from ..forms import attendance_marks
+from ..forms import attendance_marks, session_attendance_marks
 from ..models import (
     Attendance,
+    AttendanceMethod,
     Registration,
+    RegistrationStatus,
     Session,
     Status,
     Training,
@@ -314,6 +316,11 @@ class TrainingAdmin(
                 name="trainings_training_roster",
             ),
             path(
+                "<int:training_id>/check-in/",
+                self.admin_site.admin_view(self.check_in_view),
+                name="trainings_training_check_in",
+            ),
+            path(
                 "<int:training_id>/roster/sign-in.csv",
                 self.admin_site.admin_view(self.sign_in_sheet),
                 name="trainings_training_sign_in_sheet",
@@ -330,10 +337,16 @@ class TrainingAdmin(
         training = get_object_or_404(Training, pk=training_id)
         if not self.has_change_permission(request, training):
             raise PermissionDenied
+        registrations = list(selectors.training_roster(training=training))
         if request.method == "POST":
+            confirmed = [r.pk for r in registrations if r.status == RegistrationStatus.CONFIRMED]
             try:
                 outcome = services.attendance_mark(
-                    training=training, marks=attendance_marks(request.POST), marked_by=request.user
+                    training=training,
+                    marks=attendance_marks(request.POST),
+                    session_marks=session_attendance_marks(request.POST, confirmed_ids=confirmed),
+                    marked_by=request.user,
+                    method=AttendanceMethod.ADMIN,
                 )
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
@@ -353,7 +366,6 @@ class TrainingAdmin(
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(request.path)
-        registrations = list(selectors.training_roster(training=training))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -361,8 +373,24 @@ class TrainingAdmin(
             "training": training,
             "registrations": registrations,
             "attendance_choices": Attendance.choices,
+            "confirmed_count": sum(1 for r in registrations if r.status == "confirmed"),
+            **selectors.attendance_grid(training=training, registrations=registrations),
         }
         return TemplateResponse(request, "admin/trainings/roster.html", context)
+
+    def check_in_view(self, request, training_id: int):
+        """The check-in code of the session open now, for a curator running a training."""
+        training = get_object_or_404(Training, pk=training_id)
+        if not self.has_change_permission(request, training):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **selectors.check_in_context(training=training, session_id=request.GET.get("session")),
+            "opts": self.model._meta,
+            "title": _("Check-in: %(title)s") % {"title": training.title},
+            "training": training,
+        }
+        return TemplateResponse(request, "admin/trainings/check_in.html", context)
 
     def sign_in_sheet(self, request, training_id: int):
         training = get_object_or_404(Training, pk=training_id)

@@ -1,7 +1,18 @@
 """The trainings' models, by subdomain: the catalogue (``catalogue``), registrations
-(``registrations``), reminders (``reminders``) and the practice follow-up (``practice``)."""
+(``registrations``), attendance per session and evaluations (``attendance``), certificates of
+attendance (``certificates``), reminders (``reminders``) and the practice follow-up
+(``practice``)."""
 
+from .attendance import (
+    CHECK_IN_OPENS_BEFORE,
+    EVALUATION_MINIMUM_ANSWERS,
+    AttendanceMethod,
+    AttendanceRule,
+    Evaluation,
+    SessionAttendance,
+)
 from .catalogue import (
+    CHECK_IN_CODE_LENGTH,
     OFFSET_PATTERN,
     RESERVED_SLUGS,
     Format,
@@ -13,9 +24,18 @@ from .catalogue import (
     Status,
     Training,
     TrainingQuerySet,
+    display_code,
+    normalize_code,
     parse_offsets,
     validate_offsets,
     validate_slug_not_reserved,
+)
+from .certificates import (
+    CODE_LENGTH,
+    Certificate,
+    CertificateAction,
+    CertificateEvent,
+    new_certificate_code,
 )
 from .practice import (
     PRACTICE_NOTE_MAX_LENGTH,
@@ -43,6 +63,10 @@ from .reminders import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CHECK_IN_CODE_LENGTH",
+    "CHECK_IN_OPENS_BEFORE",
+    "CODE_LENGTH",
+    "EVALUATION_MINIMUM_ANSWERS",
     "FOLLOW_UP",
     "OFFSET_PATTERN",
     "PRACTICE_FOLLOW_UP",
@@ -51,6 +75,12 @@ __all__ = [
     "PRACTICE_REPORT_OPEN_DAYS",
     "RESERVED_SLUGS",
     "Attendance",
+    "AttendanceMethod",
+    "AttendanceRule",
+    "Certificate",
+    "CertificateAction",
+    "CertificateEvent",
+    "Evaluation",
     "Format",
     "Kind",
     "Model",
@@ -66,10 +96,14 @@ __all__ = [
     "SeatsState",
     "Series",
     "Session",
+    "SessionAttendance",
     "Status",
     "Training",
     "TrainingQuerySet",
+    "display_code",
+    "new_certificate_code",
     "new_practice_report_token",
+    "normalize_code",
     "parse_offsets",
     "validate_offsets",
     "validate_slug_not_reserved",

@@ -1,18 +1,40 @@
 """The catalogue: trainings, their sessions, and community-of-practice series."""
 
 import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from members.models import County, CredentialLevel, PracticeModel
 from portal.models import CatalogueModel, CatalogueQuerySet
 
 from ..recurrence import validate_rule
+
+# Check-in and certificate codes: Crockford's base32, without the letters people misread
+# (I, L, O, U), grouped by four with dashes when shown.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHECK_IN_CODE_LENGTH = 8
+
+
+def normalize_code(value: str, *, length: int) -> str:
+    """What a person typed or scanned ("7kq2-m4xd") as stored ("7KQ2M4XD"), or "" when it
+    cannot be a code of ``length`` characters."""
+    code = "".join(value.split()).replace("-", "").upper()
+    code = code.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    if len(code) != length or any(ch not in CODE_ALPHABET for ch in code):
+        return ""
+    return code
+
+
+def display_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
 
 # Paths under /trainings/ that a training's slug must not shadow.
 
@@ -217,6 +239,34 @@ class Training(CatalogueModel):
         blank=True,
         help_text=_("Optional: the most seats (confirmed or waitlisted) one agency may take."),
     )
+    # Continuing education: a training approved for CE credit says by whom and for which
+    # licences; one without prints "contact hours" only on its certificates.
+    ce_hours = models.DecimalField(
+        _("CE hours"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Continuing-education hours approved for the whole training. Empty: none."),
+    )
+    ce_approving_body = models.CharField(
+        _("CE approving body"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example “the California Board of Behavioral Sciences”."),
+    )
+    ce_provider_number = models.CharField(_("CE provider number"), max_length=60, blank=True)
+    ce_licences = models.CharField(
+        _("CE applies to"),
+        max_length=200,
+        blank=True,
+        help_text=_("The licences it counts for, e.g. “LMFT, LCSW, LPCC, LEP”."),
+    )
+    evaluation_required = models.BooleanField(
+        _("evaluation before the certificate"),
+        default=False,
+        help_text=_("Participants answer a short evaluation before their certificate is released."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
@@ -260,6 +310,11 @@ class Training(CatalogueModel):
                 name="training_registration_closes_after_opens",
                 violation_error_message=_("Registration must close after it opens."),
             ),
+            models.CheckConstraint(
+                condition=Q(ce_hours__isnull=True) | Q(ce_hours__gt=0),
+                name="training_ce_hours_positive",
+                violation_error_message=_("CE hours must be more than zero, or empty."),
+            ),
             models.UniqueConstraint(
                 fields=["series", "series_date"],
                 condition=Q(series__isnull=False),
@@ -280,6 +335,10 @@ class Training(CatalogueModel):
         if self.required_level:
             return self.required_level
         return DEFAULT_REQUIRED_LEVEL.get(self.kind, "")
+
+    @property
+    def has_ce(self) -> bool:
+        return self.ce_hours is not None and bool(self.ce_approving_body)
 
     def get_effective_required_level_display(self) -> str:
         level = self.effective_required_level
@@ -353,6 +412,23 @@ class Session(models.Model):
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)
         return f"{self.training.title} — {local:%Y-%m-%d %H:%M}"
+
+    @property
+    def hours(self) -> Decimal:
+        return Decimal((self.ends_at - self.starts_at).total_seconds()) / Decimal(3600)
+
+    @property
+    def check_in_code(self) -> str:
+        """The code the host shows during the session's check-in window: 8 characters of an
+        HMAC of the session and its times under SECRET_KEY, so it cannot be forged, belongs to
+        this session only, and changes when the session is moved."""
+        digest = salted_hmac(
+            "trainings.session.check_in",
+            f"{self.pk}:{self.starts_at.isoformat()}:{self.ends_at.isoformat()}",
+            algorithm="sha256",
+        ).digest()
+        number = int.from_bytes(digest[:5], "big")
+        return "".join(CODE_ALPHABET[(number >> (5 * i)) & 31] for i in range(CHECK_IN_CODE_LENGTH))
 
     @property
     def uid(self) -> str:

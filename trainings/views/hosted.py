@@ -18,8 +18,8 @@ from portal.listing import FilteredListView
 from portal.spreadsheets import csv_response
 
 from .. import selectors, services
-from ..forms import attendance_marks
-from ..models import Attendance
+from ..forms import attendance_marks, session_attendance_marks
+from ..models import Attendance, RegistrationStatus
 from ..proposal_forms import NotesForm, ProposalForm
 from ..spreadsheets import sign_in_sheet
 
@@ -70,10 +70,15 @@ def agency_hosted_roster(request, agency, training_slug: str):
     """The roster of a hosted training; confirmed people's attendance is marked here, through
     ``attendance_mark`` (attending a concepts training records the credential)."""
     training = selectors.hosted_training(agency=agency, slug=training_slug)
+    registrations = list(selectors.training_roster(training=training))
     if request.method == "POST":
+        confirmed = [r.pk for r in registrations if r.status == RegistrationStatus.CONFIRMED]
         try:
             outcome = services.attendance_mark(
-                training=training, marks=attendance_marks(request.POST), marked_by=request.user
+                training=training,
+                marks=attendance_marks(request.POST),
+                session_marks=session_attendance_marks(request.POST, confirmed_ids=confirmed),
+                marked_by=request.user,
             )
         except ApplicationError as error:
             messages.error(request, error.message)
@@ -92,7 +97,6 @@ def agency_hosted_roster(request, agency, training_slug: str):
                 % outcome.changed,
             )
         return redirect(request.path)
-    registrations = list(selectors.training_roster(training=training))
     return render(
         request,
         "trainings/manage/hosted_roster.html",
@@ -102,6 +106,8 @@ def agency_hosted_roster(request, agency, training_slug: str):
             "registrations": registrations,
             "confirmed_count": sum(1 for r in registrations if r.status == "confirmed"),
             "attendance_choices": Attendance.choices,
+            **selectors.attendance_grid(training=training, registrations=registrations),
+            "evaluations": selectors.evaluation_summary(training=training),
             "notes_form": NotesForm(initial={"notes": training.notes}),
             "materials": selectors.training_materials(training=training),
         },

@@ -18,9 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, loop: bool = False, interval: float = 30.0, **options):
         while True:
             done = dispatch_due()
-            if done["reminders"] or done["sent"] or not loop:
+            if done["reminders"] or done["certificates"] or done["sent"] or not loop:
                 self.stdout.write(
-                    f"Queued {done['reminders']} reminders, sent {done['sent']} emails."
+                    f"Queued {done['reminders']} reminders, issued {done['certificates']} "
+                    f"certificates, sent {done['sent']} emails."
                 )
             if not loop:
                 return

@@ -15,7 +15,14 @@ from members.services import credential_record, credential_verify
 from tests.factories import CredentialFactory, PersonFactory, TrainingFactory, days_from_today
 from tests.trainings.factories import RegistrationFactory, member, start_now
 from trainings import services
-from trainings.models import Attendance, Kind, Model, Registration, RegistrationStatus
+from trainings.models import (
+    Attendance,
+    AttendanceMethod,
+    Kind,
+    Model,
+    Registration,
+    RegistrationStatus,
+)
 from trainings.services import AttendanceError, attendance_mark, registration_create
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +85,14 @@ def test_attendance_opens_the_moment_the_first_session_starts(curator):
 
     assert outcome.changed == 1
     registration.refresh_from_db()
+    # The first session is marked; the training counts once the second one is attended too.
+    assert registration.session_attendance.get().value == Attendance.ATTENDED
+    assert registration.attendance == ""
+    with time_machine.travel(start + week, tick=False):
+        _mark(registration, Attendance.ATTENDED)
+    registration.refresh_from_db()
     assert registration.attendance == Attendance.ATTENDED
+    assert registration.session_attendance.count() == 2
 
 
 def test_a_training_without_sessions_takes_no_attendance(curator):
@@ -342,7 +356,9 @@ def test_the_admin_roster_marks_through_the_service(client, curator, spy):
         {
             "training": training,
             "marks": {registration.pk: Attendance.ATTENDED},
+            "session_marks": {},
             "marked_by": curator,
+            "method": AttendanceMethod.ADMIN,
         }
     ]
 

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -290,6 +291,11 @@ def test_training_duplicate_copies_every_field_it_does_not_have_to_change():
         "required_level": CredentialLevel.MENTOR,
         "reminder_offsets": "5d, 3h",
         "agency_seat_cap": 3,
+        "ce_hours": Decimal("6.5"),
+        "ce_approving_body": "the California Board of Behavioral Sciences",
+        "ce_provider_number": "PCE 1234",
+        "ce_licences": "LMFT, LCSW",
+        "evaluation_required": True,
     }
     copied = {
         field.name

@@ -790,14 +790,18 @@ def test_the_admin_roster_marks_attendance_and_records_the_concepts_credential(c
     client.force_login(curator)
     url = reverse("admin:trainings_training_roster", args=[training.pk])
 
+    session = training.sessions.get()
     page = _page(client.get(url))
-    assert f'name="attendance-{present.pk}"' in page
-    assert f'name="attendance-{waiting.pk}"' not in page
+    assert f'name="attendance-{present.pk}-{session.pk}"' in page
+    assert f'name="attendance-{waiting.pk}-{session.pk}"' not in page
     assert "2 of 2 seats confirmed" in page
 
     response = client.post(
         url,
-        {f"attendance-{present.pk}": "attended", f"attendance-{absent.pk}": "absent"},
+        {
+            f"attendance-{present.pk}-{session.pk}": "attended",
+            f"attendance-{absent.pk}-{session.pk}": "absent",
+        },
         follow=True,
     )
     assert "Attendance saved for 2 people." in _page(response)
