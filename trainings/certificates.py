@@ -248,6 +248,11 @@ def _new_pdf(
 # --- Text ----------------------------------------------------------------------------------------
 
 
+# fpdf2's text shaping settings, as ``set_text_shaping(True)`` makes them.
+SHAPING = {"use_shaping_engine": True, "features": {}, "direction": None, "script": None,
+           "language": None, "fragment_direction": None, "paragraph_direction": None}  # fmt: skip
+
+
 @functools.lru_cache(maxsize=8192)
 def _unit_width(text: str, style: str) -> float:
     """The width of ``text`` at 1 pt, in points, shaped as fpdf2 shapes it (no line break inside).
@@ -259,10 +264,6 @@ def _unit_width(text: str, style: str) -> float:
     font = _prototypes()[style]
     _glyphs, width = font.get_text_width(text, 1000.0, SHAPING)
     return width / 1000.0
-
-
-SHAPING = {"use_shaping_engine": True, "features": {}, "direction": None, "script": None,
-           "language": None, "fragment_direction": None, "paragraph_direction": None}  # fmt: skip
 
 
 class _Typesetter:
