@@ -228,8 +228,10 @@ class _FontSwappingProducer(OutputProducer):
 
 
 class _PortalPDF(FPDF):
-    def output(self, *args, **kwargs) -> bytearray:
-        return super().output(*args, output_producer_class=_FontSwappingProducer, **kwargs)
+    def output(self) -> bytearray:
+        # No other arguments: linearize=True, for one, would write with another producer, and
+        # subset the thread's parsed fonts in place.
+        return super().output(output_producer_class=_FontSwappingProducer)
 
 
 def _new_pdf(
