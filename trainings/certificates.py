@@ -9,7 +9,8 @@ right to left.
 Every fixed label goes through ``gettext``: the PDF is in the language active when it is made.
 Both documents say what a certificate of attendance is not (``disclaimer()``).
 
-Speed (bench/certificates.py; one certificate went from about 160 ms to about 40 ms):
+Speed (bench/certificates.py): a certificate takes 50–60 ms of CPU, against about 200 ms the
+straightforward way (``add_font`` and ``multi_cell`` per document), which spends it on:
 
 - fontTools parsing the two 750 KB fonts (6,253 glyphs each) for ``add_font``: each thread
   parses them once (``_prototypes``) and every document gets a light copy (``_attach_fonts``);
@@ -227,8 +228,10 @@ class _FontSwappingProducer(OutputProducer):
 
 
 class _PortalPDF(FPDF):
-    def output(self, *args, **kwargs) -> bytearray:
-        return super().output(*args, output_producer_class=_FontSwappingProducer, **kwargs)
+    def output(self) -> bytearray:
+        # No other arguments: linearize=True, for one, would write with another producer, and
+        # subset the thread's parsed fonts in place.
+        return super().output(output_producer_class=_FontSwappingProducer)
 
 
 def _new_pdf(
@@ -248,6 +251,11 @@ def _new_pdf(
 # --- Text ----------------------------------------------------------------------------------------
 
 
+# fpdf2's text shaping settings, as ``set_text_shaping(True)`` makes them.
+SHAPING = {"use_shaping_engine": True, "features": {}, "direction": None, "script": None,
+           "language": None, "fragment_direction": None, "paragraph_direction": None}  # fmt: skip
+
+
 @functools.lru_cache(maxsize=8192)
 def _unit_width(text: str, style: str) -> float:
     """The width of ``text`` at 1 pt, in points, shaped as fpdf2 shapes it (no line break inside).
@@ -259,10 +267,6 @@ def _unit_width(text: str, style: str) -> float:
     font = _prototypes()[style]
     _glyphs, width = font.get_text_width(text, 1000.0, SHAPING)
     return width / 1000.0
-
-
-SHAPING = {"use_shaping_engine": True, "features": {}, "direction": None, "script": None,
-           "language": None, "fragment_direction": None, "paragraph_direction": None}  # fmt: skip
 
 
 class _Typesetter:

@@ -12,6 +12,7 @@ import pypdf
 import pytest
 import zxingcpp
 
+from trainings import certificates
 from trainings.certificates import (
     CertificateContent,
     TranscriptRow,
@@ -174,6 +175,47 @@ def test_revoked_certificate_carries_the_band():
     assert "REVOKED" in text
     assert "This certificate was revoked and is no longer valid." in text
     assert "Jane Doe" in text
+
+
+def test_every_fixed_label_goes_through_gettext(monkeypatch):
+    monkeypatch.setattr(certificates, "_", lambda message: f"«{message}»")
+    text = certificate_text(revoked=True)
+    for label in (
+        "«Certificate of attendance»",
+        "«This certifies that»",
+        "«attended»",
+        "«Hours attended: 12.5»",
+        "«Host: San Mateo County BHRS»",
+        "«Trainer: Dr. Ana Ruiz»",
+        "«Licence: LMFT 12345»",
+        "«Issued on March 30, 2026»",
+        "«Verification code»",
+        f"«Verify at {CONTENT.verify_url}»",
+        f"«{DISCLAIMER}»",
+        "«REVOKED»",
+    ):
+        assert label in text, label
+    transcript = text_of(
+        read(
+            transcript_pdf(
+                name="Jane Doe", licence="LMFT 1", rows=[row(1)], total_hours="2.5",
+                generated_on="April 1, 2026", site_url="https://portal.example.org",
+            )
+        )
+    )  # fmt: skip
+    for label in (
+        "«Transcript of training attendance»",
+        "«Training»",
+        "«Dates»",
+        "«Hours»",
+        "«CE hours»",
+        "«Code»",
+        "«Total hours attended: 2.5»",
+        "«Page 1 of 1",  # the page count takes the room of its placeholder, "{nb}"
+        f"«{DISCLAIMER}»",
+    ):
+        # Spaces aside: a narrow column breaks its heading over two lines.
+        assert label.replace(" ", "") in transcript.replace(" ", ""), label
 
 
 def test_threads_render_the_same_certificate_at_the_same_time():
