@@ -11,3 +11,29 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// An element with data-refresh="<seconds>" (the host's check-in page on a projector) has its
+// content fetched again every so often, while the tab is visible, so the code moves on to the
+// next session and the count of check-ins stays current without reloading the page.
+for (const region of document.querySelectorAll("[data-refresh]")) {
+  const seconds = Math.max(15, Number(region.dataset.refresh) || 60);
+  window.setInterval(async () => {
+    if (document.visibilityState !== "visible") {
+      return;
+    }
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) {
+        return;
+      }
+      const fresh = new DOMParser()
+        .parseFromString(await response.text(), "text/html")
+        .getElementById(region.id);
+      if (fresh) {
+        region.replaceChildren(...fresh.childNodes);
+      }
+    } catch {
+      // Offline for a moment: keep what is shown, try again next time.
+    }
+  }, seconds * 1000);
+}

@@ -7,9 +7,12 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
-from members.models import Agency, User
+from members.models import Agency, Person, User
+from portal.models import OutboxEmail
 from resources.models import Resource
+from trainings import selectors
 from trainings.models import (
+    Certificate,
     Format,
     Kind,
     Registration,
@@ -136,6 +139,22 @@ def test_seed_demo_registrations_arrived_in_the_past_and_the_waitlist_reads_in_a
         assert set(statuses[confirmed:]) <= {RegistrationStatus.WAITLISTED}, training
         waitlists += RegistrationStatus.WAITLISTED in statuses
     assert waitlists >= 1
+
+
+def test_seed_demo_gives_the_practitioner_certificates_a_pending_evaluation_and_a_check_in(
+    seeded,
+):
+    practitioner = Person.objects.get(user__email="practitioner@example.org")
+    certificates = Certificate.objects.valid().filter(person=practitioner)
+    assert certificates.filter(ce_hours__isnull=False, sessions_total=4).exists()
+    assert selectors.my_certificates(user=practitioner.user)["waiting_evaluation"]
+    # Every attendance mark of a past training is kept per session, as the services keep it.
+    marked = Registration.objects.exclude(attendance="")
+    assert marked.exists()
+    assert not marked.filter(session_attendance__isnull=True).exists()
+    drop_in = Training.objects.get(slug="nmt-concepts-drop-in-demo-check-in")
+    assert drop_in.starts_at <= timezone.now() <= drop_in.ends_at
+    assert not OutboxEmail.objects.filter(kind="certificate_issued", sent_at__isnull=True).exists()
 
 
 def test_seed_demo_creates_a_series_with_its_meetings_and_a_proposal(seeded):

@@ -111,6 +111,15 @@ class TrainingAdminForm(forms.ModelForm):
             )
         return capacity
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("ce_hours") is not None and not cleaned.get("ce_approving_body", "").strip():
+            self.add_error(
+                "ce_approving_body",
+                _("Say who approved the CE hours, or leave the CE hours empty."),
+            )
+        return cleaned
+
 
 class RegistrationInline(admin.TabularInline):
     """Who is registered, read-only: seats change only through the services (roster page,
@@ -188,6 +197,23 @@ class TrainingAdmin(
             },
         ),
         (_("Host"), {"fields": ("host_agency", "lead_trainer", "contact_email")}),
+        (
+            _("Certificate and continuing education"),
+            {
+                "description": _(
+                    "Participants whose attendance meets the rule of this kind of training get "
+                    "a certificate of attendance once it is over. Without CE hours and an "
+                    "approving body, it prints contact hours only."
+                ),
+                "fields": (
+                    "ce_hours",
+                    "ce_approving_body",
+                    "ce_provider_number",
+                    "ce_licences",
+                    "evaluation_required",
+                ),
+            },
+        ),
         (_("For members"), {"fields": ("notes",)}),
         (
             _("Record"),

@@ -83,7 +83,7 @@ def attendance_grid(
 
 def _qr_svg(url: str) -> str:
     """The QR code as inline SVG (no image request, nothing from another host)."""
-    return segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111", light="#fff")
+    return segno.make(url, error="m").svg_inline(border=2, dark="#111", light="#fff", omitsize=True)
 
 
 def check_in_context(*, training: Training, session_id: str | None) -> dict:

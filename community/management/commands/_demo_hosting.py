@@ -26,6 +26,8 @@ from trainings.models import (
     Training,
 )
 
+from ._demo_certificates import mark_every_session
+
 SERIES_SLUG = "south-bay-nmt-peer-consultation"
 PROPOSAL_SLUG = "regulation-first-classroom-routines"
 
@@ -149,6 +151,8 @@ def _fill_meetings(meetings: list[Training], host: Agency) -> None:
                 )
             )
         Registration.objects.bulk_create(rows)
+        if is_past:
+            mark_every_session(meeting, rows)
         fields = {"seats_taken": len(rows)}
         if is_past:
             fields["notes"] = MEETING_NOTES[index % len(MEETING_NOTES)]

@@ -60,6 +60,7 @@ from trainings.models import (
     Training,
 )
 
+from ._demo_certificates import mark_every_session, seed_certificates
 from ._demo_hosting import arrival_times, seed_proposal, seed_series
 from ._demo_library import BODY, RESOURCES, SUMMARIES, tiny_pdf
 
@@ -410,12 +411,13 @@ class Command(BaseCommand):
         resources = self._library()
         meetings = seed_series(timezone.localdate())
         proposals = seed_proposal(timezone.localdate())
+        certificates = seed_certificates(timezone.localdate())  # last: attendance is all in
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {users} new sign-ins, {agencies} new agencies, "
                 f"{people} new roster members, {trainings} new trainings, "
                 f"{resources} new resources, {meetings} new series meetings, "
-                f"{proposals} new training proposals."
+                f"{proposals} new training proposals, {certificates} new certificates."
             )
         )
 
@@ -636,6 +638,8 @@ class Command(BaseCommand):
                 )
             )
         Registration.objects.bulk_create(rows)
+        if past:
+            mark_every_session(training, rows)
         Training.objects.filter(pk=training.pk).update(seats_taken=len(confirmed))
         training.seats_taken = len(confirmed)
 
