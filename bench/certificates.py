@@ -13,15 +13,19 @@ pure rendering from plain dataclasses):
    first bytes (the first certificate and its header) and until the whole ZIP, 5 times.
 
 Goals (issue 14): one certificate under 100 ms; the ZIP's first byte under 1 s. The first byte
-over HTTP is ``time_zip_first_byte(url)``, a stub until the download view exists.
+4. **the coordinator's ZIP through the view** (``trainings:agency_certificates_zip``, 100
+   certificates of one training in its own database, nmt_bench_certs or BENCH_DB, made once),
+   with Django's test client signed in: the time to the first piece of the streamed answer
+   and to the last, 5 times.
 
-    .venv/bin/python bench/certificates.py      # BENCH_RENDERS=200, BENCH_ZIP_URL=… for the stub
+    .venv/bin/python bench/certificates.py      # BENCH_RENDERS=200
 """
 
 import dataclasses
 import io
 import os
 import statistics
+import subprocess
 import sys
 import time
 import zipfile
@@ -29,8 +33,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+DB_NAME = os.environ.get("BENCH_DB", "nmt_bench_certs")
+os.environ.setdefault("DATABASE_URL", f"postgres://root@127.0.0.1:5432/{DB_NAME}")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 os.environ["DEBUG"] = "false"
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 RENDERS = int(os.environ.get("BENCH_RENDERS", "200"))
 TRANSCRIPT_ROWS = 40
@@ -116,17 +123,76 @@ def build_zip(contents) -> tuple[float, float, float, int]:
     return (stream.first_write - started) * 1000, (finished - started) * 1000, cpu, stream.size
 
 
-# --- The HTTP part, for the other half of issue 14 ---------------------------------------------
+# --- Through the view: the coordinator's ZIP download ---------------------------------------
 
 
-def time_zip_first_byte(url: str) -> tuple[float, float]:
-    """STUB, to be written with the ZIP download view: (ms to the first byte, ms to the last).
+def ensure_database() -> None:
+    exists = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "root", "-d", "root", "-tAc",
+         f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    if not exists:
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "root", DB_NAME], check=True)
 
-    Meant to GET a coordinator's ZIP of a training's certificates from a running server (the
-    load benchmarks' gunicorn, ``bench/server.py``, signed in by a session cookie) and time the
-    first and the last byte of the streamed answer. Goal: first byte under 1 s.
-    """
-    raise NotImplementedError("time_zip_first_byte: the HTTP part is not written yet")
+
+def populate_zip():
+    """An agency with 100 staff who attended one training (100 certificates), made once."""
+    from members.models import Agency, Membership, Person, User
+    from tests.factories import TrainingFactory
+    from trainings.models import Registration, Training
+    from trainings.services import attendance_mark
+
+    agency = Agency.objects.filter(slug="bench-certificates").first()
+    if agency:
+        coordinator = Membership.objects.get(agency=agency, role="coordinator").person.user
+        return coordinator, agency, Training.objects.get(slug="bench-certificates-training")
+    agency = Agency.objects.create(name="Bench agency", slug="bench-certificates", county="alameda")
+    users = User.objects.bulk_create(
+        User(email=f"cert{i}@bench.example.org") for i in range(ZIP_CERTIFICATES + 1)
+    )
+    people = Person.objects.bulk_create(
+        Person(user=user, display_name=f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]} {i}")
+        for i, user in enumerate(users)
+    )
+    Membership.objects.bulk_create(
+        Membership(person=p, agency=agency, role="coordinator" if i == 0 else "staff")
+        for i, p in enumerate(people)
+    )
+    training = TrainingFactory(
+        slug="bench-certificates-training", host_agency=agency, days_ahead=-3
+    )
+    rows = Registration.objects.bulk_create(
+        Registration(training=training, person=p, agency=agency, status="confirmed")
+        for p in people[1:]
+    )
+    attendance_mark(training=training, marks={r.pk: "attended" for r in rows}, marked_by=None)
+    return users[0], agency, training
+
+
+def time_zip_view(repeat: int = 5) -> list[tuple[float, float, int]]:
+    """GET the coordinator's ZIP through the view (Django's test client, signed in): ms to
+    the first piece of the streamed answer, ms to the last, and its size; ``repeat`` times."""
+    from django.test import Client
+    from django.urls import reverse
+
+    coordinator, agency, training = populate_zip()
+    client = Client()
+    client.force_login(coordinator)
+    url = reverse(
+        "trainings:agency_certificates_zip",
+        kwargs={"slug": agency.slug, "training_slug": training.slug},
+    )
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(url)
+        pieces = iter(response.streaming_content)
+        size = len(next(pieces))
+        first = (time.perf_counter() - start) * 1000
+        size += sum(len(piece) for piece in pieces)
+        runs.append((first, (time.perf_counter() - start) * 1000, size))
+    return runs
 
 
 def main() -> None:
@@ -188,13 +254,16 @@ def main() -> None:
           f" wholes {', '.join(f'{r[1]:.0f}' for r in runs)} ms)"
           f"  goal first byte < 1 s: {'met' if first < 1000 else 'NOT met'}")  # fmt: skip
 
-    url = os.environ.get("BENCH_ZIP_URL")
-    if url:
-        try:
-            first_byte, last_byte = time_zip_first_byte(url)
-            print(f"ZIP over HTTP: first byte {first_byte:.0f} ms, last {last_byte:.0f} ms")
-        except NotImplementedError as error:
-            print(f"ZIP over HTTP: not measured ({error})")
+    from django.core.management import call_command
+
+    ensure_database()
+    call_command("migrate", verbosity=0)
+    runs = time_zip_view()
+    first = statistics.median(r[0] for r in runs)
+    total = statistics.median(r[1] for r in runs)
+    print(f"ZIP of {ZIP_CERTIFICATES} certificates through the view (median of {len(runs)}):"
+          f" first bytes {first:.0f} ms, whole {total:.0f} ms ({runs[0][2] / 1e6:.1f} MB)"
+          f"  goal first byte < 1 s: {'met' if first < 1000 else 'NOT met'}")  # fmt: skip
     print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
 
 
