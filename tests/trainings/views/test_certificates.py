@@ -218,3 +218,47 @@ def test_the_host_roster_marks_each_session_and_the_whole_list_at_once(
     second.refresh_from_db()
     assert (first.attendance, second.attendance) == ("attended", "")
     assert Certificate.objects.get().registration == first
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_pages_queries_do_not_grow_with_the_rows(client, agency_a, coordinator_a):
+    """The roster's grid, a person's certificates and the agency's list each read a constant
+    number of queries, whatever the number of people, sessions marked or certificates."""
+    start = days_from_today(-8)
+    week = dt.timedelta(days=7)
+    training = TrainingFactory(
+        host_agency=agency_a,
+        sessions=[(start, start + 3 * HOUR), (start + week, start + week + 3 * HOUR)],
+    )
+    person = PersonFactory()
+    roster = reverse(
+        "trainings:agency_hosted_roster",
+        kwargs={"slug": agency_a.slug, "training_slug": training.slug},
+    )
+    mine = reverse("trainings:my_certificates")
+    listing = reverse("trainings:agency_certificates", args=[agency_a.slug])
+
+    def grow(count):
+        for _ in range(count):
+            registration = RegistrationFactory(training=training, agency=agency_a)
+            attendance_mark(training=training, marks={registration.pk: "attended"}, marked_by=None)
+            _attended(_past(), person, agency=agency_a)
+
+    grow(2)
+    client.force_login(coordinator_a)
+    few = (_queries(client, roster), _queries(client, listing))
+    client.force_login(person.user)
+    few_mine = _queries(client, mine)
+    grow(6)
+    client.force_login(coordinator_a)
+    assert (_queries(client, roster), _queries(client, listing)) == few
+    client.force_login(person.user)
+    assert _queries(client, mine) == few_mine
