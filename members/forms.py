@@ -45,12 +45,12 @@ class PersonForm(forms.Form):
         help_text=_("Your full name as it should print on certificates. Empty: your display name."),
     )
     licence_type = forms.CharField(
-        label=_("Licence type"),
+        label=_("License type"),
         max_length=40,
         required=False,
         help_text=_("For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours."),
     )
-    licence_number = forms.CharField(label=_("Licence number"), max_length=60, required=False)
+    licence_number = forms.CharField(label=_("License number"), max_length=60, required=False)
 
 
 class AgencyProfileForm(forms.ModelForm):

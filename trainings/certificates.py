@@ -384,7 +384,7 @@ def _certificate_blocks(content: CertificateContent) -> list[_Block]:
         details.append(_("Trainer: %(trainer)s") % {"trainer": content.trainer})
     blocks.append(_Block("  ·  ".join(details), 12, gap=4))
     if content.licence:
-        blocks.append(_Block(_("Licence: %(licence)s") % {"licence": content.licence}, 11, gap=1))
+        blocks.append(_Block(_("License: %(licence)s") % {"licence": content.licence}, 11, gap=1))
     if content.ce_statement:
         blocks.append(_Block(content.ce_statement, 10, color=MUTED, gap=4))
     return blocks
@@ -541,7 +541,7 @@ def transcript_pdf(
                     color=ACCENT)  # fmt: skip
     y = type_.write(name, x=x, y=y + 1, width=width, size=14, style="B", align="L")
     if licence:
-        y = type_.write(_("Licence: %(licence)s") % {"licence": licence}, x=x, y=y, width=width,
+        y = type_.write(_("License: %(licence)s") % {"licence": licence}, x=x, y=y, width=width,
                         size=10, align="L", color=MUTED)  # fmt: skip
     generated = _("Generated on %(date)s") % {"date": generated_on}
     y = type_.write(generated, x=x, y=y, width=width, size=10, align="L", color=MUTED)

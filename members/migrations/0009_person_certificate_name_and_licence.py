@@ -18,11 +18,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='person',
             name='licence_number',
-            field=models.CharField(blank=True, max_length=60, verbose_name='licence number'),
+            field=models.CharField(blank=True, max_length=60, verbose_name='license number'),
         ),
         migrations.AddField(
             model_name='person',
             name='licence_type',
-            field=models.CharField(blank=True, help_text='For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours.', max_length=40, verbose_name='licence type'),
+            field=models.CharField(blank=True, help_text='For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours.', max_length=40, verbose_name='license type'),
         ),
     ]

@@ -70,12 +70,12 @@ class Person(models.Model):
         help_text=_("Your full name as it should print on certificates. Empty: your display name."),
     )
     licence_type = models.CharField(
-        _("licence type"),
+        _("license type"),
         max_length=40,
         blank=True,
         help_text=_("For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours."),
     )
-    licence_number = models.CharField(_("licence number"), max_length=60, blank=True)
+    licence_number = models.CharField(_("license number"), max_length=60, blank=True)
     # The secret part of the personal calendar feed's address (/me/calendar/<token>.ics), the
     # feed's only protection: calendar apps fetch it without signing in. Made with the person;
     # replaced on request (``services.calendar_token_regenerate``), the old address then 404s.

@@ -76,7 +76,7 @@ def test_certificate_prints_what_it_certifies_and_what_it_does_not():
         "Hours attended: 12.5",
         "Host: San Mateo County BHRS",
         "Trainer: Dr. Ana Ruiz",
-        "Licence: LMFT 12345",
+        "License: LMFT 12345",
         CE,
         "Issued on March 30, 2026",
         "7KQ2-M4XD-9PZA-HT3C",
@@ -166,7 +166,7 @@ def test_empty_trainer_host_ce_statement_and_licence_leave_no_empty_labels():
     assert "Hours attended: 12.5" in text
     assert "Host:" not in text
     assert "Trainer:" not in text
-    assert "Licence" not in text
+    assert "License" not in text
     assert DISCLAIMER in text
 
 
@@ -187,7 +187,7 @@ def test_every_fixed_label_goes_through_gettext(monkeypatch):
         "«Hours attended: 12.5»",
         "«Host: San Mateo County BHRS»",
         "«Trainer: Dr. Ana Ruiz»",
-        "«Licence: LMFT 12345»",
+        "«License: LMFT 12345»",
         "«Issued on March 30, 2026»",
         "«Verification code»",
         f"«Verify at {CONTENT.verify_url}»",
@@ -274,7 +274,7 @@ def test_transcript_of_60_trainings_spans_pages_with_every_row():
         assert r.code in text, r.code
     for part in (
         "José Núñez-Ávila",
-        "Licence: LMFT 12345",
+        "License: LMFT 12345",
         "Generated on April 1, 2026",
         "Total hours attended: 270",
         "https://portal.example.org/certificates/",
@@ -322,5 +322,5 @@ def test_transcript_with_no_trainings():
     )
     assert "No training attended yet." in text
     assert "Total hours attended: 0" in text
-    assert "Licence" not in text
+    assert "License" not in text
     assert DISCLAIMER in text

@@ -401,6 +401,7 @@ class TrainingAdmin(
             "attendance_choices": Attendance.choices,
             "confirmed_count": sum(1 for r in registrations if r.status == "confirmed"),
             **selectors.attendance_grid(training=training, registrations=registrations),
+            "evaluations": selectors.evaluation_summary(training=training),
         }
         return TemplateResponse(request, "admin/trainings/roster.html", context)
 

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.CharField(default=trainings.models.certificates.new_certificate_code, max_length=20, unique=True, verbose_name='verification code')),
                 ('name', models.CharField(max_length=150, verbose_name='name as printed')),
-                ('licence', models.CharField(blank=True, max_length=120, verbose_name='licence as printed')),
+                ('licence', models.CharField(blank=True, max_length=120, verbose_name='license as printed')),
                 ('training_title', models.CharField(max_length=200, verbose_name='training title')),
                 ('first_date', models.DateField(verbose_name='first date')),
                 ('last_date', models.DateField(verbose_name='last date')),
@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='training',
             name='ce_licences',
-            field=models.CharField(blank=True, help_text='The licences it counts for, e.g. “LMFT, LCSW, LPCC, LEP”.', max_length=200, verbose_name='CE applies to'),
+            field=models.CharField(blank=True, help_text='The licenses it counts for, e.g. “LMFT, LCSW, LPCC, LEP”.', max_length=200, verbose_name='CE applies to'),
         ),
         migrations.AddField(
             model_name='training',

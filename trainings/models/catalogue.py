@@ -260,7 +260,7 @@ class Training(CatalogueModel):
         _("CE applies to"),
         max_length=200,
         blank=True,
-        help_text=_("The licences it counts for, e.g. “LMFT, LCSW, LPCC, LEP”."),
+        help_text=_("The licenses it counts for, e.g. “LMFT, LCSW, LPCC, LEP”."),
     )
     evaluation_required = models.BooleanField(
         _("evaluation before the certificate"),

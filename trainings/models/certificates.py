@@ -52,7 +52,7 @@ class Certificate(models.Model):
     # What the certificate says, frozen when issued: a later edit of the training or of the
     # person's name changes nothing printed; a curator reissues instead.
     name = models.CharField(_("name as printed"), max_length=150)
-    licence = models.CharField(_("licence as printed"), max_length=120, blank=True)
+    licence = models.CharField(_("license as printed"), max_length=120, blank=True)
     training_title = models.CharField(_("training title"), max_length=200)
     first_date = models.DateField(_("first date"))
     last_date = models.DateField(_("last date"))

@@ -319,17 +319,22 @@ def test_a_reminder_is_queued_once_however_often_the_dispatcher_runs():
     [(Format.ONLINE, True), (Format.HYBRID, True), (Format.IN_PERSON, False)],
 )
 def test_only_online_and_hybrid_reminders_carry_the_join_link(format_, carries_link):
-    link = "https://meet.example.org/nmt-cohort-7"
+    """The join link is the portal's door to the meeting (it checks the attendee in), never
+    the meeting's own address."""
+    meeting = "https://meet.example.org/nmt-cohort-7"
     start = pacific(2027, 2, 17, 9)
     # The in-person training has a link on file too (left over from an online plan): never sent.
-    training = training_at(start, format=format_, online_url=link)
+    training = training_at(start, format=format_, online_url=meeting)
     register(training, now=pacific(2027, 2, 1, 12))
+    link = f"/trainings/{training.slug}/join/"
 
     reminders_enqueue_due(now=pacific(2027, 2, 16, 9))
 
     (email,) = reminder_emails()
     assert (link in email.body_text) is carries_link
     assert (link in email.body_html) is carries_link
+    assert meeting not in email.body_text
+    assert meeting not in email.body_html
     # Pacific time with the zone named, and the calendar file attached.
     assert "PST" in email.body_text
     assert [a["filename"] for a in email.attachments] == [f"{training.slug}.ics"]
