@@ -32,18 +32,7 @@ def check_in(request):
         typed = request.POST.get("code", "")
         session = selectors.session_by_check_in_code(typed)
         if session is None:
-            return render(
-                request,
-                "trainings/check_in/enter.html",
-                {
-                    "typed": typed,
-                    "error": _(
-                        "This code is not open for check-in now. Check the code shown in the "
-                        "room: it works from 30 minutes before the session until its end."
-                    ),
-                },
-                status=400,
-            )
+            return _not_open(request, typed, status=400)
         return _check_in(request, session)
     return render(request, "trainings/check_in/enter.html", {})
 
@@ -54,24 +43,25 @@ def check_in_code(request, code: str):
     checks no one in."""
     session = selectors.session_by_check_in_code(code)
     if session is None:
-        return render(
-            request,
-            "trainings/check_in/enter.html",
-            {
-                "typed": code,
-                "error": _(
-                    "This check-in link is not open now: it works from 30 minutes before the "
-                    "session until its end."
-                ),
-            },
-            status=404,
-        )
+        return _not_open(request, code, status=404)
     if request.method == "POST":
         return _check_in(request, session)
     return render(
         request,
         "trainings/check_in/confirm.html",
         {"session": session, "training": session.training, "code": code},
+    )
+
+
+def _not_open(request, typed: str, *, status: int):
+    """A code that checks no one in now (forged, mistyped, or its window closed): the form
+    again, with why, whatever the reason, so a code cannot be probed for the session it is."""
+    error = _(
+        "This code is not open for check-in now. Check the code shown in the room: it works "
+        "from 30 minutes before the session until its end."
+    )
+    return render(
+        request, "trainings/check_in/enter.html", {"typed": typed, "error": error}, status=status
     )
 
 
