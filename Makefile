@@ -9,7 +9,7 @@ VENV_PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help uv install run test lint format migrate seed clean
+.PHONY: help uv install run test lint format migrate seed clean tls
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +57,14 @@ lint: install ## Check style (ruff) and the layers (import-linter: imports run o
 format: install ## Fix what ruff can fix
 	@$(VENV_PY) -m ruff check --fix .
 	@$(VENV_PY) -m ruff format .
+
+TLS_NAME ?= localhost
+tls: ## A self-signed TLS certificate in deploy/tls/ for a trial of the compose proxy (TLS_NAME=localhost)
+	@mkdir -p deploy/tls
+	@openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$(TLS_NAME)" \
+		-addext "subjectAltName=DNS:$(TLS_NAME)" \
+		-keyout deploy/tls/privkey.pem -out deploy/tls/fullchain.pem 2>/dev/null
+	@echo "deploy/tls/fullchain.pem and privkey.pem: self-signed for $(TLS_NAME), 30 days"
 
 clean: ## Remove the virtualenv, the SQLite file and collected static files
 	rm -rf .venv db.sqlite3 staticfiles
