@@ -9,7 +9,7 @@ VENV_PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help uv install run test lint format migrate seed clean tls
+.PHONY: help uv install run test test-pgbouncer lint format migrate seed clean tls
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,11 @@ run: seed ## Serve the portal with demo data on http://127.0.0.1:8000 (another p
 
 test: install ## Run the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL), browser tests included
 	@$(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+test-pgbouncer: install ## The concurrency tests again, through a PgBouncer in transaction pooling that the run starts
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null)
+	@$(VENV_PY) -m pytest --pgbouncer -m concurrency $(PYTEST_ARGS)
 
 lint: install ## Check style (ruff) and the layers (import-linter: imports run one way)
 	@$(VENV_PY) -m ruff check .

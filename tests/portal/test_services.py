@@ -19,7 +19,7 @@ from portal import notifications
 from portal.models import OutboxEmail, OutboxState
 from portal.services import RETRY_BACKOFF_MINUTES, outbox_dispatch, outbox_retry, outbox_send_one
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
 
 def queue_emails(count: int, *, prefix: str = "person") -> list[OutboxEmail]:
