@@ -153,10 +153,12 @@ class SmtpSink:
 class RedisServer:
     """A redis-server process this test run owns, so it may stop and start it."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, process_group: bool = False) -> None:
         self.directory = directory
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        # A process group of its own (bench/scaleout.py); the tests' own stays in theirs.
+        self.process_group = process_group
         self.process: subprocess.Popen | None = None
 
     def client(self) -> redis.Redis:
@@ -181,6 +183,7 @@ class RedisServer:
             [shutil.which("redis-server") or "redis-server", *self.options()],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=self.process_group,
         )
         wait_until(self.ping, timeout=10, message="redis-server did not start")
 
