@@ -113,6 +113,10 @@ PACKAGES = {
     "pg_createcluster": "postgresql-common",
     "openssl": "openssl",
 }
+# As docker-compose.yml runs them: no gossip, mingle or heartbeat events. With them, a worker
+# of an earlier run hung for good after a Redis restart (kombu's channel close on a connection
+# already gone, in the Gossip and Hub steps); the portal uses none of the three.
+WORKER_FLAGS = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REGISTER_FORM = re.compile(r'action="(/trainings/[a-z0-9-]+/register/)"')
 CANCEL_FORM = re.compile(r'action="(/me/trainings/\d+/cancel/)"')
@@ -313,7 +317,8 @@ class Stack:
         self.workers[n] = self.procs.start(
             f"worker{n}",
             [str(BIN / "celery"), "-A", "portal", "worker", "-Q", "email,default",
-             "--concurrency=2", "--loglevel=INFO", "-n", f"worker{n}-{len(self.procs.running)}@%h"],
+             "--concurrency=2", *WORKER_FLAGS, "--loglevel=INFO",
+             "-n", f"worker{n}-{len(self.procs.running)}@%h"],
             {**self.env, "LOG_LEVEL": "INFO"},
         )  # fmt: skip
 
@@ -741,6 +746,10 @@ def inject(stack: Stack, name: str) -> Fault:
     return fault
 
 
+def second_beat_sent(stack: Stack) -> int:
+    return stack.procs.log("beat2").count("Sending due task dispatch-due")
+
+
 def access_lines(stack: Stack, n: int) -> int:
     """Requests replica n logged (gunicorn's access log, one line each)."""
     return sum(
@@ -964,8 +973,14 @@ def check_outbox(stack: Stack) -> tuple[dict, list[str]]:
     twice = {i: n for i, n in ids.items() if n > 1}
     missing = [i for i, _ in outbox if i not in ids]
     unknown = set(ids) - {i for i, _ in outbox}
-    if twice:
-        problems.append(f"{len(twice)} emails arrived more than once: {list(twice)[:3]}")
+    copies = sum(n - 1 for n in twice.values())
+    lost = lost_after_accept(stack)
+    # The one window portal/services.py documents: the SMTP server accepted, then the database
+    # connection was lost before "sent" was committed; the row stays pending and goes out
+    # again, with the same Message-ID. Only as many copies as the workers logged such a loss.
+    if copies > lost:
+        problems.append(f"{copies} extra copies ({list(twice)[:3]}), but only {lost} sends lost "
+                        "their database connection after the SMTP server accepted")  # fmt: skip
     if missing or unknown:
         problems.append(f"{len(missing)} outbox emails never arrived, {len(unknown)} unknown ones")
     states = Counter(state for _, state in outbox)
@@ -974,8 +989,26 @@ def check_outbox(stack: Stack) -> tuple[dict, list[str]]:
         "states": dict(states),
         "sink messages": sum(ids.values()),
         "distinct Message-IDs": len(ids),
+        "sent twice (same Message-ID)": copies,
+        "database lost after the SMTP accept": lost,
         "drained after the load": f"{waited:.0f} s",
     }, problems
+
+
+def lost_after_accept(stack: Stack) -> int:
+    """Sends whose "mark sent" failed on the database after the SMTP server had accepted: the
+    workers' tracebacks through that line of portal/services.py, one log record each."""
+    source = (ROOT / "portal" / "services.py").read_text().splitlines()
+    marked = 1 + next(
+        n for n, line in enumerate(source)
+        if 'email.save(update_fields=["state", "sent_at", "attempts"])' in line
+    )  # fmt: skip
+    frame = f'portal/services.py", line {marked}, in _send_claimed'
+    count = 0
+    for n in (1, 2):
+        records = re.split(r"\n(?=\d{4}-\d\d-\d\dT)", stack.procs.log(f"worker{n}"))
+        count += sum(frame in record for record in records)
+    return count
 
 
 def check_answers(
@@ -1102,8 +1135,11 @@ def drill(stack: Stack) -> None:
         print(f"+{time.monotonic() - phase_start:5.1f} s  fault: {name}")
         faults.append(inject(stack, name))
     if 2 in stack.beats:
+        # A minute, and at least until it has sent the dispatcher once, or it proves nothing
+        # (a new beat sends a 60 s task first 60 s after it starts).
         beat = next(f for f in faults if f.name == "beat")
         time.sleep(max(0.0, beat.started + 60 - time.monotonic()))
+        wait_for(lambda: second_beat_sent(stack), timeout=60, what="the second beat to send")
         stop_group(stack.beats[2])
         beat_stopped = time.monotonic() - beat.started
     time.sleep(max(0.0, phase_start + FAULTS_END - time.monotonic()))
@@ -1122,7 +1158,7 @@ def drill(stack: Stack) -> None:
     problems += found
     database, found = check_database()
     problems += found
-    second_beat_ran = stack.procs.log("beat2").count("Sending due task dispatch-due")
+    second_beat_ran = second_beat_sent(stack)
 
     print(f"\n| load ({USERS} virtual users) | requests | requests/s | p50 | p95 |")
     print("|---|---|---|---|---|")

@@ -8,6 +8,8 @@ bench/scaleout.py runs the same file with nginx in front of two replicas.
 
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,3 +224,27 @@ def test_compose_runs_the_proxy_with_this_file_behind_a_profile():
     # Every other service runs without the profile: `docker compose up` is unchanged.
     others = [s for name, s in compose["services"].items() if name != "proxy"]
     assert all("profiles" not in s for s in others)
+
+
+@pytest.mark.skipif(
+    not (shutil.which("nginx") and shutil.which("openssl")),
+    reason="nginx is not installed here (bench/scaleout.py installs it for the drill)",
+)
+def test_nginx_accepts_the_file_as_the_drill_runs_it(tmp_path):
+    """The drill's copy: this file with only the user, ports, certificate and servers put in."""
+    from bench.scaleout import nginx_conf, self_signed
+
+    cert, key = self_signed(tmp_path)
+    text = nginx_conf(
+        upstreams=[18001, 18002], http_port=18080, https_port=18443, cert=cert, key=key
+    )
+    assert text.count("server 127.0.0.1:1800") == 2
+    assert "max_fails=3 fail_timeout=10s;" in text
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    result = subprocess.run(  # noqa: S603 - nginx found on PATH, a fixed command line.
+        [shutil.which("nginx"), "-t", "-q", "-c", str(conf), "-p", f"{tmp_path}/",
+         "-g", f"pid {tmp_path / 'nginx.pid'};"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
