@@ -9,7 +9,7 @@ VENV_PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help uv install run test lint format migrate seed clean
+.PHONY: help uv install run test test-pgbouncer lint format migrate seed clean tls
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,11 @@ run: seed ## Serve the portal with demo data on http://127.0.0.1:8000 (another p
 test: install ## Run the whole suite on PostgreSQL and Redis (DATABASE_URL / REDIS_URL), browser tests included
 	@$(VENV_PY) -m pytest $(PYTEST_ARGS)
 
+test-pgbouncer: install ## The concurrency tests again, through a PgBouncer in transaction pooling that the run starts
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null)
+	@$(VENV_PY) -m pytest --pgbouncer -m concurrency $(PYTEST_ARGS)
+
 lint: install ## Check style (ruff) and the layers (import-linter: imports run one way)
 	@$(VENV_PY) -m ruff check .
 	@$(VENV_PY) -m ruff format --check .
@@ -57,6 +62,14 @@ lint: install ## Check style (ruff) and the layers (import-linter: imports run o
 format: install ## Fix what ruff can fix
 	@$(VENV_PY) -m ruff check --fix .
 	@$(VENV_PY) -m ruff format .
+
+TLS_NAME ?= localhost
+tls: ## A self-signed TLS certificate in deploy/tls/ for a trial of the compose proxy (TLS_NAME=localhost)
+	@mkdir -p deploy/tls
+	@openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$(TLS_NAME)" \
+		-addext "subjectAltName=DNS:$(TLS_NAME)" \
+		-keyout deploy/tls/privkey.pem -out deploy/tls/fullchain.pem 2>/dev/null
+	@echo "deploy/tls/fullchain.pem and privkey.pem: self-signed for $(TLS_NAME), 30 days"
 
 clean: ## Remove the virtualenv, the SQLite file and collected static files
 	rm -rf .venv db.sqlite3 staticfiles

@@ -79,7 +79,9 @@ MESSAGE = "We could not reach our database just now."
 SIGN_IN_EMAIL = "signin@example.org"
 SIGN_IN_PASSWORD = "fault-drill-2026!"  # noqa: S105 - a throwaway account of the drill's database.
 BIN = Path(sys.executable).parent
-TMP = Path(tempfile.mkdtemp(prefix="nmt-faults-"))
+# The drill's temporary directory, made by main(): importing this module (bench/scaleout.py
+# reuses its cluster and process helpers) creates nothing.
+TMP: Path = Path(tempfile.gettempdir()) / "nmt-faults-unset"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -97,26 +99,36 @@ def run(*command: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 class Cluster:
-    def __init__(self) -> None:
+    """A PostgreSQL cluster of its own (``pg_createcluster``, trust authentication for the
+    ``postgres`` user), on a free port; ``data_dir`` puts its data there instead of under
+    /var/lib/postgresql. ``drop()`` stops it and deletes it."""
+
+    def __init__(
+        self, name: str = CLUSTER, db_name: str = DB_NAME, data_dir: Path | None = None
+    ) -> None:
+        self.name = name
+        self.db_name = db_name
+        self.data_dir = data_dir
         self.port = free_port()
-        self.url = f"postgres://postgres@{HOST}:{self.port}/{DB_NAME}"
+        self.url = f"postgres://postgres@{HOST}:{self.port}/{db_name}"
 
     def exists(self) -> bool:
-        return Path(f"/etc/postgresql/{PG_VERSION}/{CLUSTER}").exists()
+        return Path(f"/etc/postgresql/{PG_VERSION}/{self.name}").exists()
 
     def create(self) -> None:
         if self.exists():  # Left by an interrupted run.
             self.drop()
-        run("pg_createcluster", PG_VERSION, CLUSTER, "-p", str(self.port), "--", "--auth=trust",
-            stdout=subprocess.DEVNULL)  # fmt: skip
-        run("pg_ctlcluster", PG_VERSION, CLUSTER, "start")
-        run("createdb", "-h", HOST, "-p", str(self.port), "-U", "postgres", DB_NAME)
+        where = ["-d", str(self.data_dir)] if self.data_dir else []
+        run("pg_createcluster", PG_VERSION, self.name, "-p", str(self.port), *where, "--",
+            "--auth=trust", stdout=subprocess.DEVNULL)  # fmt: skip
+        run("pg_ctlcluster", PG_VERSION, self.name, "start")
+        run("createdb", "-h", HOST, "-p", str(self.port), "-U", "postgres", self.db_name)
 
     def restart(self) -> None:
-        run("pg_ctlcluster", PG_VERSION, CLUSTER, "restart", "-m", "fast")
+        run("pg_ctlcluster", PG_VERSION, self.name, "restart", "-m", "fast")
 
     def drop(self) -> None:
-        subprocess.run(["pg_dropcluster", PG_VERSION, CLUSTER, "--stop"], check=False)
+        subprocess.run(["pg_dropcluster", PG_VERSION, self.name, "--stop"], check=False)
 
 
 # --- Processes ------------------------------------------------------------------------------------
@@ -798,6 +810,8 @@ def report_redis(r: dict) -> None:
 
 
 def main() -> None:
+    global TMP
+    TMP = Path(tempfile.mkdtemp(prefix="nmt-faults-"))
     cluster = Cluster()
     try:
         cluster.create()

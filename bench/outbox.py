@@ -58,18 +58,23 @@ def free_port() -> int:
 
 
 def run_sink(port: int, commands) -> None:
-    """An aiosmtpd server that counts messages and their distinct Message-IDs."""
+    """An aiosmtpd server that counts messages and their distinct Message-IDs, in a process
+    group of its own (bench/scaleout.py stops every group it started)."""
+    from collections import Counter as Tally
+
     from aiosmtpd.controller import Controller
+
+    os.setpgrp()
 
     class Counter:
         def __init__(self) -> None:
             self.total = 0
-            self.ids: set[bytes] = set()
+            self.ids: Tally[bytes] = Tally()
 
         async def handle_DATA(self, server, session, envelope):
             self.total += 1
             match = MESSAGE_ID.search(envelope.content)
-            self.ids.add(match.group(1) if match else b"")
+            self.ids[match.group(1) if match else b""] += 1
             return "250 OK"
 
     counter = Counter()
@@ -80,8 +85,10 @@ def run_sink(port: int, commands) -> None:
         command = commands.recv()
         if command == "stats":
             commands.send((counter.total, len(counter.ids)))
+        elif command == "ids":  # Each Message-ID with the number of times it arrived.
+            commands.send({key.decode(): n for key, n in counter.ids.items()})
         elif command == "reset":
-            counter.total, counter.ids = 0, set()
+            counter.total, counter.ids = 0, Tally()
             commands.send("ok")
         else:
             controller.stop()

@@ -21,6 +21,7 @@ from members.models import User
 from members.services.digests import MONTHLY_KEY, digest_unsubscribe_url
 from portal import notifications
 from portal.models import OutboxEmail
+from portal.querysets import in_pk_batches
 from portal.services import outbox_dispatch
 from resources import selectors as resource_selectors
 from trainings import selectors as training_selectors
@@ -169,7 +170,7 @@ def monthly_digest_queue(*, now: dt.datetime | None = None) -> int:
     if not trainings and not resources:
         return 0
     queued = 0
-    for subscription in member_selectors.digest_recipients().iterator():
+    for subscription in in_pk_batches(member_selectors.digest_recipients()):
         queued += _queue_once(
             key=MONTHLY_KEY.format(subscription_id=subscription.pk, month=month),
             build=partial(

@@ -3,18 +3,25 @@
 A row is claimed with ``SELECT … FOR UPDATE SKIP LOCKED``, sent, and marked sent in the same
 transaction. Concurrent dispatchers skip rows another one holds, so no row is sent twice. If the
 process dies mid-send, its transaction rolls back and the row stays pending: it is sent later,
-never lost. (The only window for a duplicate is a crash between the SMTP server accepting the
-message and the commit; the stable Message-ID makes such a copy recognisable.)
+never lost. If the database connection is lost after the SMTP server accepted the message (a
+PostgreSQL or PgBouncer restart: the "sent" mark cannot commit), the row is marked sent on a
+fresh connection, retried for a few seconds, so that it does not go out again. (The window left
+for a duplicate is a crash of the process itself between the SMTP server accepting the message
+and the commit, or a database away for longer; the stable Message-ID makes such a copy
+recognisable.)
 """
 
 import base64
 import contextlib
 import datetime as dt
 import logging
+import time
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db import connection as db_connection
+from django.db.models import F
 from django.utils import timezone
 
 from .models import OutboxEmail, OutboxState
@@ -23,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 # Minutes to wait before each retry; after the last one the email is "failed".
 RETRY_BACKOFF_MINUTES = [1, 5, 30, 120, 720]
+# Marking an accepted email sent after its connection was lost: tries, and seconds between.
+MARK_SENT_TRIES = 20
+MARK_SENT_PAUSE = 0.5
 
 
 def _message(email: OutboxEmail, connection) -> EmailMultiAlternatives:
@@ -53,7 +63,30 @@ def _claim(*, email_id: int | None, now: dt.datetime) -> OutboxEmail | None:
     return queryset.order_by("due_at", "pk").first()
 
 
+def _mark_sent_after_lost_connection(email: OutboxEmail, *, accepted_at: dt.datetime) -> None:
+    """The SMTP server accepted ``email`` but the transaction that marks it sent failed on the
+    database. Mark it sent on a fresh connection, retrying while the database comes back; if it
+    never does, re-raise (the row stays pending and the email goes out once more, same
+    Message-ID). Only a row still pending is marked: one claimed meanwhile is its dispatcher's."""
+    for attempt in range(MARK_SENT_TRIES):
+        db_connection.close()  # The broken one; the next query opens another.
+        try:
+            OutboxEmail.objects.filter(pk=email.pk, state=OutboxState.PENDING).update(
+                state=OutboxState.SENT, sent_at=accepted_at, attempts=F("attempts") + 1
+            )
+        except DatabaseError:
+            if attempt == MARK_SENT_TRIES - 1:
+                raise
+            time.sleep(MARK_SENT_PAUSE)
+        else:
+            logger.warning("Outbox email %s marked sent after its connection was lost", email.pk)
+            return
+
+
 def _send_claimed(email: OutboxEmail, *, connection, now: dt.datetime) -> bool:
+    """Send a claimed row and mark it (sent, or its next try). If the mark fails on the
+    database, ``email.accepted_at`` says whether the SMTP server had accepted it already."""
+    email.accepted_at = None
     try:
         _message(email, connection).send()
     except Exception as exc:  # SMTP and network errors alike: retry with backoff.
@@ -67,8 +100,8 @@ def _send_claimed(email: OutboxEmail, *, connection, now: dt.datetime) -> bool:
             email.due_at = now + dt.timedelta(minutes=delay)
         email.save(update_fields=["attempts", "last_error", "state", "due_at"])
         return False
+    email.accepted_at = email.sent_at = timezone.now()
     email.state = OutboxState.SENT
-    email.sent_at = timezone.now()
     email.attempts += 1
     email.save(update_fields=["state", "sent_at", "attempts"])
     return True
@@ -77,11 +110,18 @@ def _send_claimed(email: OutboxEmail, *, connection, now: dt.datetime) -> bool:
 def outbox_send_one(*, email_id: int, connection=None) -> bool:
     """Send one outbox email if it is still due and nobody else holds it."""
     now = timezone.now()
-    with transaction.atomic():
-        email = _claim(email_id=email_id, now=now)
-        if email is None:
-            return False
-        return _send_claimed(email, connection=connection or get_connection(), now=now)
+    email = None
+    try:
+        with transaction.atomic():
+            email = _claim(email_id=email_id, now=now)
+            if email is None:
+                return False
+            return _send_claimed(email, connection=connection or get_connection(), now=now)
+    except DatabaseError:
+        if email is None or getattr(email, "accepted_at", None) is None:
+            raise
+        _mark_sent_after_lost_connection(email, accepted_at=email.accepted_at)
+        return True
 
 
 def outbox_dispatch(*, limit: int | None = None) -> int:
@@ -94,12 +134,19 @@ def outbox_dispatch(*, limit: int | None = None) -> int:
         connection.open()
         while limit is None or attempted < limit:
             now = timezone.now()
-            with transaction.atomic():
-                email = _claim(email_id=None, now=now)
-                if email is None:
-                    break
-                attempted += 1
-                ok = _send_claimed(email, connection=connection, now=now)
+            email = None
+            try:
+                with transaction.atomic():
+                    email = _claim(email_id=None, now=now)
+                    if email is None:
+                        break
+                    attempted += 1
+                    ok = _send_claimed(email, connection=connection, now=now)
+            except DatabaseError:
+                if email is None or getattr(email, "accepted_at", None) is None:
+                    raise
+                _mark_sent_after_lost_connection(email, accepted_at=email.accepted_at)
+                ok = True
             sent += ok
             if not ok:
                 # A dropped SMTP session leaves the backend unusable: start a fresh one, so one

@@ -1,13 +1,18 @@
 import logging
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
+from django.db import connections
 
 from members.models import MembershipState, Role
 from portal import notifications
 from portal.celery import app as celery_app
+from portal.settings.base import transaction_pooling
 from tests.factories import (
     AgencyFactory,
     MembershipFactory,
@@ -15,10 +20,61 @@ from tests.factories import (
     TrainingFactory,
     UserFactory,
 )
-from tests.portal.components import RedisServer, SmtpSink, reset_broker_pools
+from tests.portal.components import PgBouncer, RedisServer, SmtpSink, reset_broker_pools
 
 # The roles of the permission matrix (tests/members/test_permissions.py), each a fixture below.
 ROLES = ("anonymous", "member", "staff_a", "coordinator_a", "coordinator_b", "curator", "superuser")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--pgbouncer",
+        action="store_true",
+        help="run every test through a PgBouncer in transaction pooling that the run starts in "
+        "front of the test database, with DATABASE_PGBOUNCER's settings (make test-pgbouncer)",
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, request, django_db_blocker):
+    """With ``--pgbouncer``: once the test database exists (made directly on PostgreSQL, as
+    ``migrate`` is run in production), every connection goes through a pgbouncer of the run's
+    own, in transaction pooling, with the settings ``DATABASE_PGBOUNCER=true`` gives. Without
+    the option nothing changes, and pgbouncer need not be installed."""
+    if not request.config.getoption("pgbouncer"):
+        yield None
+        return
+    if not shutil.which("pgbouncer") and not Path("/usr/sbin/pgbouncer").exists():
+        pytest.fail("--pgbouncer: pgbouncer is not installed (apt-get install pgbouncer)")
+    database = settings.DATABASES["default"]
+    saved = {**database, "OPTIONS": dict(database.get("OPTIONS", {}))}
+    bouncer = PgBouncer(
+        Path(tempfile.mkdtemp(prefix="nmt-pgbouncer-")),
+        server_host=database["HOST"] or "127.0.0.1",
+        server_port=int(database["PORT"] or 5432),
+        user=database["USER"],
+    )
+    bouncer.start()
+    with django_db_blocker.unblock():
+        connections.close_all()
+    # The same dict every connection, in every thread, is made from.
+    database.update(HOST="127.0.0.1", PORT=str(bouncer.port))
+    transaction_pooling(database)
+    yield bouncer
+    with django_db_blocker.unblock():
+        connections.close_all()
+    database.clear()
+    database.update(saved)
+    bouncer.stop()
+    shutil.rmtree(bouncer.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def through_pgbouncer(django_db_setup):
+    """The run's PgBouncer; the test is skipped in a run without ``--pgbouncer``."""
+    if django_db_setup is None:
+        pytest.skip("runs through PgBouncer only: pytest --pgbouncer (make test-pgbouncer)")
+    return django_db_setup
 
 
 @pytest.fixture(autouse=True)

@@ -46,7 +46,7 @@ HEALTHCHECK = ROOT / "deploy" / "healthcheck.py"
 PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 # A real-looking secret: `check --deploy` refuses short or low-entropy keys.
 PRODUCTION_SECRET = "k3Jq9vXr2LmT8wPz5NcY7bHd4FsG6aUe1RiOoQx0VtKjMnBpZlWyCu-_AbCdEfGh"
-SERVICES = {"migrate", "web", "worker", "beat", "db", "redis", "mailpit"}
+SERVICES = {"migrate", "web", "worker", "beat", "db", "redis", "mailpit", "proxy"}
 
 
 def production_env(**overrides: str) -> dict[str, str]:

@@ -98,6 +98,35 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def transaction_pooling(database: dict) -> None:
+    """What PgBouncer in transaction pooling needs (DATABASE_PGBOUNCER=true): each transaction
+    may run on another server connection, so nothing may outlive one.
+
+    - no server-side cursors: Django's ``.iterator()`` would DECLARE a cursor WITH HOLD in one
+      transaction and FETCH from it in the next (the portal iterates in keyset batches anyway,
+      ``portal.querysets.in_pk_batches``);
+    - no prepared statements: psycopg would prepare a query on one server connection and
+      execute it on another. Django 5.2 already passes ``prepare_threshold=None``; this says so
+      for good, with client-side binding (``server_side_binding`` off, Django's default).
+
+    The portal keeps no other session state: ``SET LOCAL`` only (the lock timeouts), no
+    advisory locks, no LISTEN, no temporary tables (``tests/test_pgbouncer.py`` reads the
+    code for them). The time zone Django sets when it connects is one of the parameters
+    PgBouncer keeps per client. https://www.pgbouncer.org/features.html
+    """
+    database["DISABLE_SERVER_SIDE_CURSORS"] = True
+    options = database.setdefault("OPTIONS", {})
+    options["prepare_threshold"] = None
+    options["server_side_binding"] = False
+
+
+# Behind PgBouncer in transaction pooling (managed PostgreSQL often offers only that), or any
+# pooler that hands each transaction to another server connection. Session pooling needs none.
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+if DATABASE_PGBOUNCER:
+    transaction_pooling(DATABASES["default"])
+
 # --- Accounts (django-allauth) -------------------------------------------------------------------
 # https://docs.allauth.org/en/latest/account/configuration.html
 AUTH_USER_MODEL = "members.User"

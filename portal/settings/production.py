@@ -1,7 +1,7 @@
 """Production: secrets have no default, so a missing one fails loudly at start-up."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASE_PGBOUNCER, env, transaction_pooling
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -15,6 +15,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
+if DATABASE_PGBOUNCER:
+    transaction_pooling(DATABASES["default"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[env("SITE_URL")])
 
 # --- HTTPS ------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from tests.portal.components import (
 from tests.trainings.factories import people_in_bulk
 from trainings.models import Registration, RegistrationStatus, Reminder, ReminderState, Training
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
 # A production-like worker (prefork: tasks run in a child process), one child, no cluster chatter.
 WORKER_OPTIONS = (

@@ -6,6 +6,8 @@ Celery worker, and dispatcher processes. The fixtures that start them are in ``c
   message while the test kills the client.
 - ``RedisServer`` is a ``redis-server`` process started on a free port. The shared Redis on
   6379 serves other test runs on this machine and is never stopped; this one may be.
+- ``PgBouncer`` is a pgbouncer process in transaction pooling, on a free port, in front of the
+  tests' PostgreSQL (``pytest --pgbouncer``, ``make test-pgbouncer``) or the drill's own.
 - ``celery_worker()`` runs a real worker (``celery.contrib.testing``) in a thread, consuming
   from the broker the project's Celery app points at.
 - ``start_dispatcher()`` runs ``manage.py send_due_reminders`` in its own process, as an
@@ -18,6 +20,7 @@ import email
 import email.policy
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -150,10 +153,12 @@ class SmtpSink:
 class RedisServer:
     """A redis-server process this test run owns, so it may stop and start it."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, process_group: bool = False) -> None:
         self.directory = directory
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        # A process group of its own (bench/scaleout.py); the tests' own stays in theirs.
+        self.process_group = process_group
         self.process: subprocess.Popen | None = None
 
     def client(self) -> redis.Redis:
@@ -178,6 +183,7 @@ class RedisServer:
             [shutil.which("redis-server") or "redis-server", *self.options()],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=self.process_group,
         )
         wait_until(self.ping, timeout=10, message="redis-server did not start")
 
@@ -187,6 +193,100 @@ class RedisServer:
         self.process.terminate()
         self.process.wait(timeout=10)
         self.process = None
+
+
+# --- PgBouncer ----------------------------------------------------------------------------------
+
+
+class PgBouncer:
+    """A pgbouncer process in transaction pooling in front of one PostgreSQL server, on a port
+    of its own, with its configuration in a directory of its own (``pgbouncer --version``:
+    Debian's package). Every database of the server is reachable through it, as the same user,
+    without a password (the server's trust authentication goes on behind it).
+
+    pgbouncer refuses to run as root, so as root it switches to ``postgres`` (``-u``); the
+    directory is then made readable for that user. It runs in a process group of its own, so
+    that a caller may kill it (``restart()``: gone at once, every client and server connection
+    dropped, then started again on the same port).
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        server_host: str,
+        server_port: int,
+        user: str,
+        pool_size: int = 20,
+        port: int | None = None,
+    ) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.server = (server_host, server_port)
+        self.user = user
+        self.pool_size = pool_size
+        self.log = directory / "pgbouncer.log"
+        self.process: subprocess.Popen | None = None
+
+    def write_config(self) -> Path:
+        host, port = self.server
+        (self.directory / "users.txt").write_text(f'"{self.user}" ""\n')
+        ini = self.directory / "pgbouncer.ini"
+        ini.write_text(
+            "[databases]\n"
+            f"* = host={host} port={port}\n"
+            "[pgbouncer]\n"
+            "listen_addr = 127.0.0.1\n"
+            f"listen_port = {self.port}\n"
+            "unix_socket_dir =\n"
+            "auth_type = trust\n"
+            f"auth_file = {self.directory / 'users.txt'}\n"
+            "pool_mode = transaction\n"
+            "max_client_conn = 1000\n"
+            f"default_pool_size = {self.pool_size}\n"
+            # psycopg sends none, but a client that asks for it must not be refused.
+            "ignore_startup_parameters = extra_float_digits\n"
+            "log_connections = 0\n"
+            "log_disconnections = 0\n"
+        )
+        if os.geteuid() == 0:
+            self.directory.chmod(0o755)
+            for path in self.directory.iterdir():
+                path.chmod(0o644)
+        return ini
+
+    def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        command = [binary, *(["-u", "postgres"] if os.geteuid() == 0 else []), "-q"]
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - a fixed command line.
+                [*command, str(self.write_config())],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(self.accepts, timeout=10, message=f"pgbouncer did not start: see {self.log}")
+
+    def accepts(self) -> bool:
+        if self.process is None or self.process.poll() is not None:
+            return False
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """SIGTERM is pgbouncer's immediate shutdown: connections are dropped, not drained."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -234,6 +334,8 @@ def dispatcher_env(sink: SmtpSink) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
+    if db.get("DISABLE_SERVER_SIDE_CURSORS"):  # The run goes through PgBouncer (--pgbouncer).
+        env["DATABASE_PGBOUNCER"] = "true"
     return env
 
 

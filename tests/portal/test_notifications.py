@@ -27,7 +27,7 @@ from trainings.services import registration_create
 
 from .components import QUEUES, celery_worker, wait_until
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
 CONFIRMATION = "registration_confirmed"
 

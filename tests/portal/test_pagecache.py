@@ -243,6 +243,7 @@ def test_with_the_page_cache_off_every_visit_renders(client, training, settings)
     assert "ETag" not in client.get(LIST)
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_real_commits_from_another_connection_retire_the_pages(client, settings):
     """No captured callbacks here: each change really commits, from another thread's

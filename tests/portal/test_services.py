@@ -12,14 +12,15 @@ from unittest import mock
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal import notifications
+from portal import notifications, services
 from portal.models import OutboxEmail, OutboxState
 from portal.services import RETRY_BACKOFF_MINUTES, outbox_dispatch, outbox_retry, outbox_send_one
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
 
 def queue_emails(count: int, *, prefix: str = "person") -> list[OutboxEmail]:
@@ -160,3 +161,73 @@ def test_the_per_email_task_path_retries_with_backoff_too(smtp_sink):
     email.refresh_from_db()
     assert (email.state, email.attempts) == (OutboxState.PENDING, 1)
     assert email.due_at > timezone.now() + dt.timedelta(seconds=50)
+
+
+def _lose_the_connection_when_marking_sent(monkeypatch, times: int = 1) -> list[int]:
+    """The first ``times`` "sent" marks fail as a PostgreSQL or PgBouncer restart makes them
+    fail: after the SMTP server accepted the message, before the commit."""
+    real_save = OutboxEmail.save
+    lost: list[int] = []
+
+    def save(self, *args, **kwargs):
+        if kwargs.get("update_fields") == ["state", "sent_at", "attempts"] and len(lost) < times:
+            lost.append(self.pk)
+            raise OperationalError("consuming input failed: server closed the connection")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxEmail, "save", save)
+    return lost
+
+
+def test_a_connection_lost_after_the_smtp_accept_marks_the_email_sent_on_a_fresh_one(
+    smtp_sink, monkeypatch
+):
+    emails = queue_emails(3)
+    lost = _lose_the_connection_when_marking_sent(monkeypatch)
+
+    assert outbox_dispatch() == 3
+
+    assert len(lost) == 1
+    assert sorted(smtp_sink.message_ids) == sorted(e.message_id for e in emails)
+    assert Counter(OutboxEmail.objects.values_list("state", "attempts")) == {
+        (OutboxState.SENT, 1): 3
+    }
+    # Nothing is left for a later run to send a second time.
+    OutboxEmail.objects.update(due_at=timezone.now())
+    assert outbox_dispatch() == 0
+    assert len(smtp_sink.message_ids) == 3
+
+
+def test_the_per_email_task_path_marks_it_sent_after_a_lost_connection_too(smtp_sink, monkeypatch):
+    (email,) = queue_emails(1)
+    _lose_the_connection_when_marking_sent(monkeypatch)
+
+    assert outbox_send_one(email_id=email.pk) is True
+
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == (OutboxState.SENT, 1)
+    assert smtp_sink.message_ids == [email.message_id]
+
+
+def test_a_database_away_for_longer_leaves_the_accepted_email_pending(smtp_sink, monkeypatch):
+    """The window that is left: the email goes out again later, with the same Message-ID."""
+    (email,) = queue_emails(1)
+    _lose_the_connection_when_marking_sent(monkeypatch)
+    monkeypatch.setattr(services, "MARK_SENT_TRIES", 2)
+    monkeypatch.setattr(services, "MARK_SENT_PAUSE", 0)
+    real_update = QuerySet.update
+
+    def update(self, **kwargs):
+        if self.model is OutboxEmail and kwargs.get("state") == OutboxState.SENT:
+            raise OperationalError("connection refused")
+        return real_update(self, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    with pytest.raises(OperationalError):
+        outbox_send_one(email_id=email.pk)
+    monkeypatch.setattr(QuerySet, "update", real_update)
+
+    email.refresh_from_db()
+    assert email.state == OutboxState.PENDING
+    assert outbox_send_one(email_id=email.pk) is True
+    assert smtp_sink.message_ids == [email.message_id] * 2

@@ -199,6 +199,7 @@ def _remove(membership):
     services.membership_remove(membership=membership)
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("first", "second"),

@@ -31,7 +31,7 @@ from trainings.services import (
 )
 from trainings.services.registration import lock_trainings
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
 MAX_CONNECTIONS = 30
 CONFIRMED = RegistrationStatus.CONFIRMED
