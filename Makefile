@@ -9,7 +9,7 @@ VENV_PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help uv install run test test-pgbouncer lint format migrate seed clean tls
+.PHONY: help uv install run test test-pgbouncer lint format messages migrate seed clean tls
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,9 @@ lint: install ## Check style (ruff) and the layers (import-linter: imports run o
 	@$(VENV_PY) -m ruff check .
 	@$(VENV_PY) -m ruff format --check .
 	@.venv/bin/lint-imports --no-cache
+
+messages: install ## Update the Spanish catalogue from the code and templates, then compile it (needs GNU gettext)
+	@$(VENV_PY) manage.py update_messages
 
 format: install ## Fix what ruff can fix
 	@$(VENV_PY) -m ruff check --fix .

@@ -201,6 +201,8 @@ REDIS_URL = env("REDIS_URL", default="")
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 LANGUAGES = [("en", "English"), ("es", "Español")]
+# What `make messages` (makemessages) leaves out: the suite, the benchmarks, the virtualenv.
+MAKEMESSAGES_IGNORE = [".venv/*", "bench/*", "tests/*", "staticfiles/*", "node_modules/*"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The region's zone. Times are stored in UTC and shown in this zone, with the zone named.
 TIME_ZONE = "America/Los_Angeles"
