@@ -24,7 +24,6 @@ straightforward way (``add_font`` and ``multi_cell`` per document), which spends
 import copy
 import functools
 import io
-import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,9 +48,6 @@ TEXT = (31, 41, 51)
 MUTED = (75, 85, 99)
 DANGER = (155, 28, 28)  # --portal-danger
 PT = 25.4 / 72  # millimetres per point
-
-# fontTools logs every step of every subset at INFO, glyph lists included: 40 lines a document.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def disclaimer() -> str:

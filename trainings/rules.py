@@ -90,6 +90,11 @@ def check_in_window(session: Session) -> tuple[dt.datetime, dt.datetime]:
     return session.starts_at - CHECK_IN_OPENS_BEFORE, session.ends_at
 
 
+def check_in_open(session: Session, *, now: dt.datetime) -> bool:
+    opens, closes = check_in_window(session)
+    return opens <= now <= closes
+
+
 def check_in_closed_reason(session: Session, *, now: dt.datetime) -> str:
     """Why nobody can check in to ``session`` now, or "" while its window is open."""
     opens, closes = check_in_window(session)

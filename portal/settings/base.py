@@ -361,7 +361,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # A 403 (or 400) is one warning line, not a traceback: on the logger, so every handler and
     # the log collector see the same record.
-    "loggers": {"django.request": {"filters": ["client_error_without_traceback"]}},
+    "loggers": {
+        "django.request": {"filters": ["client_error_without_traceback"]},
+        # fontTools (the certificate PDFs) logs every step of every font subset at INFO, glyph
+        # lists included: some 40 lines a certificate.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Uploads ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from .attendance import (
     check_in_context,
     check_in_sessions,
     session_by_check_in_code,
+    sessions_open_for_check_in,
 )
 from .catalogue import (
     FEED_LIMIT,
@@ -105,6 +106,7 @@ __all__ = [
     "series_feed",
     "session_by_check_in_code",
     "sessions_between",
+    "sessions_open_for_check_in",
     "training_archive",
     "training_attendance_report",
     "training_catalogue",

@@ -5,7 +5,7 @@ import datetime as dt
 
 import segno
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,22 +21,29 @@ from ..models import (
     display_code,
     normalize_code,
 )
-from ..rules import check_in_window
+from ..rules import check_in_open, check_in_window
+
+
+def sessions_open_for_check_in(*, now: dt.datetime | None = None) -> QuerySet[Session]:
+    """Sessions of published trainings whose check-in window is open now (a few at any time:
+    from 30 minutes before each starts to its end)."""
+    now = now or timezone.now()
+    return Session.objects.filter(
+        starts_at__lte=now + CHECK_IN_OPENS_BEFORE,
+        ends_at__gte=now,
+        training__status=Status.PUBLISHED,
+    ).select_related("training")
 
 
 def session_by_check_in_code(code: str, *, now: dt.datetime | None = None) -> Session | None:
     """The session whose check-in window is open now and whose code this is, or None (a
     forged code, a code of a closed window, a code of a training not published)."""
-    now = now or timezone.now()
     normalized = normalize_code(code, length=CHECK_IN_CODE_LENGTH)
     if not normalized:
         return None
-    open_now = Session.objects.filter(
-        starts_at__lte=now + CHECK_IN_OPENS_BEFORE,
-        ends_at__gte=now,
-        training__status=Status.PUBLISHED,
-    ).select_related("training")
-    return next((s for s in open_now if s.check_in_code == normalized), None)
+    return next(
+        (s for s in sessions_open_for_check_in(now=now) if s.check_in_code == normalized), None
+    )
 
 
 def check_in_sessions(*, training: Training, now: dt.datetime | None = None) -> dict:
@@ -48,10 +55,8 @@ def check_in_sessions(*, training: Training, now: dt.datetime | None = None) -> 
             checked_in=Count("attendance", filter=Q(attendance__value=Attendance.ATTENDED))
         ).order_by("starts_at", "pk")
     )
-    current = next(
-        (s for s in sessions if s.starts_at - CHECK_IN_OPENS_BEFORE <= now <= s.ends_at), None
-    )
-    upcoming = next((s for s in sessions if s.starts_at - CHECK_IN_OPENS_BEFORE > now), None)
+    current = next((s for s in sessions if check_in_open(s, now=now)), None)
+    upcoming = next((s for s in sessions if check_in_window(s)[0] > now), None)
     return {
         "sessions": sessions,
         "current": current,
@@ -95,10 +100,8 @@ def check_in_context(*, training: Training, session_id: str | None) -> dict:
         session = next((s for s in context["sessions"] if str(s.pk) == session_id), session)
     context["session"] = session
     if session is not None:
-        opens, closes = check_in_window(session)
-        now = timezone.now()
-        context["window_open"] = opens <= now <= closes
-        context["opens_at"] = opens
+        context["window_open"] = check_in_open(session, now=timezone.now())
+        context["opens_at"] = check_in_window(session)[0]
         if context["window_open"]:
             code = display_code(session.check_in_code)
             url = settings.SITE_URL + reverse("trainings:check_in_code", kwargs={"code": code})

@@ -102,7 +102,9 @@ def my_certificate(*, user, code: str) -> Certificate:
     normalized = normalize_code(code, length=CODE_LENGTH)
     if not normalized:
         raise Http404
-    return get_object_or_404(Certificate, code=normalized, person__user=user)
+    return get_object_or_404(
+        Certificate.objects.select_related("training"), code=normalized, person__user=user
+    )
 
 
 def my_certificates(*, user) -> dict:
@@ -194,6 +196,7 @@ def evaluation_summary(*, training: Training) -> dict:
     shown = figures["answers"] >= EVALUATION_MINIMUM_ANSWERS
     comments = []
     if shown:
+        # Shuffled: in the order they came, a comment could be matched to who left early.
         comments = list(
             Evaluation.objects.filter(training=training)
             .exclude(comments="")

@@ -171,7 +171,12 @@ def _settle(
             _record_credential(registration, marked_by=marked_by)
         elif previous is not None:
             kept = _withdraw_credential(previous, unmarked=registration)
-    certificates.certificate_sync(registration=registration, now=now)
+    certificates.certificate_sync(
+        registration=registration,
+        now=now,
+        sessions=sessions,
+        attended={sid for sid, mark in records.items() if mark == Attendance.ATTENDED},
+    )
     return kept
 
 

@@ -27,6 +27,7 @@ from ..models import (
     Evaluation,
     Registration,
     RegistrationStatus,
+    Session,
     SessionAttendance,
 )
 from .outbox import queue_to_attendee
@@ -39,16 +40,25 @@ class CertificateError(ApplicationError):
     pass
 
 
-def _content(registration: Registration) -> dict:
-    """What a certificate of ``registration`` says today."""
+def _content(
+    registration: Registration,
+    *,
+    sessions: list[Session] | None = None,
+    attended: set[int] | None = None,
+) -> dict:
+    """What a certificate of ``registration`` says today. The attendance service passes the
+    training's sessions (in order) and the ids of those attended, which it holds already, so
+    marking a whole roster costs no query per person here."""
     training = registration.training
     person = registration.person
-    sessions = list(training.sessions.order_by("starts_at", "pk"))
-    attended = set(
-        SessionAttendance.objects.filter(
-            registration=registration, value=Attendance.ATTENDED
-        ).values_list("session_id", flat=True)
-    )
+    if sessions is None:
+        sessions = list(training.sessions.order_by("starts_at", "pk"))
+    if attended is None:
+        attended = set(
+            SessionAttendance.objects.filter(
+                registration=registration, value=Attendance.ATTENDED
+            ).values_list("session_id", flat=True)
+        )
     hours = sum((s.hours for s in sessions if s.pk in attended), Decimal(0)).quantize(
         Decimal("0.01")
     )
@@ -76,6 +86,7 @@ def _issue(
     *,
     by: User | None,
     now: dt.datetime,
+    content: dict | None = None,
     replaces: Certificate | None = None,
     note: str = "",
 ) -> Certificate:
@@ -85,7 +96,7 @@ def _issue(
         training=registration.training,
         issued_at=now,
         replaces=replaces,
-        **_content(registration),
+        **(content or _content(registration)),
     )
     CertificateEvent.objects.create(
         certificate=certificate,
@@ -127,34 +138,53 @@ def _released(registration: Registration) -> bool:
     )
 
 
-def certificate_sync(*, registration: Registration, now: dt.datetime | None = None) -> None:
+def certificate_sync(
+    *,
+    registration: Registration,
+    now: dt.datetime | None = None,
+    sessions: list[Session] | None = None,
+    attended: set[int] | None = None,
+) -> Certificate | None:
     """Make the registration's certificate match its attendance, once the training is over:
     issue one when the attendance meets the rule, replace it when the hours attended changed,
     revoke it when the person no longer counts as attended. A curator's revoke stands: the
     portal issues nothing new for that registration by itself. Call inside the transaction
-    that changed the attendance, with the registration locked."""
+    that changed the attendance, with the registration locked. ``sessions`` and ``attended``
+    as for ``_content``. Returns the certificate issued, if one was."""
     now = now or timezone.now()
     training = registration.training
     if training.ends_at is None or training.ends_at > now:
-        return
+        return None
     current = Certificate.objects.valid().filter(registration=registration).first()
     if not _released(registration):
         if current is not None and registration.attendance != Attendance.ATTENDED:
             _revoke(current, by=None, reason=AUTOMATIC_REVOKE_REASON, now=now)
-        return
+        return None
     if current is None:
         last = Certificate.objects.filter(registration=registration).order_by("-pk").first()
         if last is not None and last.revoked_by_id is not None:
-            return
-        _issue(registration, by=None, now=now)
-        return
-    content = _content(registration)
-    if (current.hours, current.sessions_attended) != (
+            return None
+        return _issue(
+            registration,
+            by=None,
+            now=now,
+            content=_content(registration, sessions=sessions, attended=attended),
+        )
+    content = _content(registration, sessions=sessions, attended=attended)
+    if (current.hours, current.sessions_attended) == (
         content["hours"],
         content["sessions_attended"],
     ):
-        _revoke(current, by=None, reason=AUTOMATIC_REVOKE_REASON, now=now)
-        _issue(registration, by=None, now=now, replaces=current, note=AUTOMATIC_REVOKE_REASON)
+        return None
+    _revoke(current, by=None, reason=AUTOMATIC_REVOKE_REASON, now=now)
+    return _issue(
+        registration,
+        by=None,
+        now=now,
+        content=content,
+        replaces=current,
+        note=AUTOMATIC_REVOKE_REASON,
+    )
 
 
 # The dispatcher looks this far back for trainings whose certificates are due; older ones
@@ -194,9 +224,7 @@ def certificates_issue_due(
                 .select_related("training__host_agency", "training__lead_trainer", "person")
                 .get(pk=pk)
             )
-            before = Certificate.objects.filter(registration=registration).count()
-            certificate_sync(registration=registration, now=now)
-            issued += Certificate.objects.filter(registration=registration).count() - before
+            issued += certificate_sync(registration=registration, now=now) is not None
     return issued
 
 

@@ -13,7 +13,6 @@ from members.permissions import coordinator_required
 
 from .. import selectors, services
 from ..models import AttendanceMethod, Format, Registration
-from ..rules import check_in_window
 
 
 @require_safe
@@ -89,9 +88,7 @@ def training_join(request, slug: str):
     if training.format == Format.IN_PERSON or not training.online_url:
         raise Http404
     now = timezone.now()
-    session = next(
-        (s for s in training.sessions.all() if check_in_window(s)[0] <= now <= s.ends_at), None
-    )
+    session = selectors.sessions_open_for_check_in(now=now).filter(training=training).first()
     if session is not None:
         services.attendance_check_in(
             session=session, user=request.user, method=AttendanceMethod.JOIN_LINK, now=now

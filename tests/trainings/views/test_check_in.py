@@ -12,7 +12,14 @@ from django.urls import reverse
 
 from tests.factories import PersonFactory, TrainingFactory, days_from_today
 from tests.trainings.factories import RegistrationFactory
-from trainings.models import Attendance, AttendanceMethod, SessionAttendance, display_code
+from trainings import emails
+from trainings.models import (
+    Attendance,
+    AttendanceMethod,
+    Reminder,
+    SessionAttendance,
+    display_code,
+)
 from trainings.services import attendance_mark
 
 pytestmark = pytest.mark.django_db
@@ -179,9 +186,6 @@ def test_the_online_join_link_checks_in_and_opens_the_meeting(client, day):
 
 
 def test_the_reminder_email_sends_the_portals_join_link_not_the_meeting_link(day):
-    from trainings import emails
-    from trainings.models import Reminder
-
     training = TrainingFactory(
         format="online", online_url="https://meet.example.org/nmt-42", sessions=[(day, day + HOUR)]
     )
