@@ -8,6 +8,26 @@ from django.utils.translation import gettext_lazy as _
 from . import pagecache
 
 
+class ContentLanguage(models.TextChoices):
+    """The language a training is delivered in or a resource is written in. Curated content is
+    never machine-translated: this says which readers it serves."""
+
+    EN = "en", _("English")
+    ES = "es", _("Spanish")
+    BILINGUAL = "bilingual", _("English and Spanish")
+
+
+class ServedLanguage(models.TextChoices):
+    """Languages an agency serves its families in (the directory's filter)."""
+
+    EN = "en", _("English")
+    ES = "es", _("Spanish")
+    ZH = "zh", _("Chinese")
+    VI = "vi", _("Vietnamese")
+    TL = "tl", _("Tagalog")
+    ASL = "ase", _("American Sign Language")
+
+
 class CatalogueQuerySet(models.QuerySet):
     """Writes in bulk to what the public pages show (trainings, sessions, library resources)
     retire the cached pages (portal.pagecache), like ``CatalogueModel.save()`` does for one row,

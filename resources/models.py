@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, Person
-from portal.models import CatalogueModel, CatalogueQuerySet
+from portal.models import CatalogueModel, CatalogueQuerySet, ContentLanguage
 
 
 class ResourceKind(models.TextChoices):
@@ -133,6 +133,13 @@ class Resource(CatalogueModel):
     audiences = models.ManyToManyField(Audience, verbose_name=_("audiences"), blank=True)
     model = models.CharField(
         _("model"), max_length=8, choices=ResourceModel.choices, default=ResourceModel.BOTH
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=ContentLanguage.choices,
+        default=ContentLanguage.EN,
+        help_text=_("The language the resource is written or recorded in."),
     )
     file = models.FileField(_("file"), upload_to="resources/%Y/%m/", blank=True)
     file_type = models.CharField(_("file type"), max_length=100, blank=True, editable=False)

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import ServedLanguage
+
 from ..images import validate_logo
 
 
@@ -162,3 +164,25 @@ class Agency(models.Model):
             for flag, label in ((self.practises_nmt, "NMT"), (self.practises_nme, "NME"))
             if flag
         ]
+
+
+class AgencyLanguage(models.Model):
+    """A language an agency serves children and families in (the directory's language filter).
+    A row per language rather than an array column: it filters the same way on PostgreSQL and
+    on the SQLite file of ``make run``."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="languages", verbose_name=_("agency")
+    )
+    language = models.CharField(_("language"), max_length=8, choices=ServedLanguage.choices)
+
+    class Meta:
+        ordering = ["agency", "language"]
+        verbose_name = _("language served")
+        verbose_name_plural = _("languages served")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "language"], name="agency_language_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_language_display()

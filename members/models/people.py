@@ -76,6 +76,11 @@ class Person(models.Model):
         help_text=_("For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours."),
     )
     licence_number = models.CharField(_("license number"), max_length=60, blank=True)
+    # The language the portal speaks to this person in: pages once signed in, and every email,
+    # whichever language the worker runs in. Empty until chosen (then the browser's language).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
     # The secret part of the personal calendar feed's address (/me/calendar/<token>.ics), the
     # feed's only protection: calendar apps fetch it without signing in. Made with the person;
     # replaced on request (``services.calendar_token_regenerate``), the old address then 404s.

@@ -12,6 +12,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from members.models import County, CredentialLevel, PracticeModel
+from portal.models import ContentLanguage
 from portal.models import CatalogueModel, CatalogueQuerySet
 
 from ..recurrence import validate_rule
@@ -153,6 +154,13 @@ class Training(CatalogueModel):
     )
     format = models.CharField(
         _("format"), max_length=16, choices=Format.choices, default=Format.IN_PERSON
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=ContentLanguage.choices,
+        default=ContentLanguage.EN,
+        help_text=_("The language the training is delivered in."),
     )
     venue_name = models.CharField(_("venue name"), max_length=200, blank=True)
     venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
