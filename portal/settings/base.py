@@ -208,6 +208,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True
+# Each language's own date formats (portal/formats/<language>/formats.py), read by portal.dates.
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static files (WhiteNoise) ------------------------------------------------------------------
 STATIC_URL = "/static/"

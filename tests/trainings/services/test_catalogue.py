@@ -279,6 +279,7 @@ def test_training_duplicate_copies_every_field_it_does_not_have_to_change():
         "summary": "Certify trainers inside your agency.",
         "description": "Three **days**.",
         "format": Format.HYBRID,
+        "language": "bilingual",
         "venue_name": "County Learning Center",
         "venue_address": "1 Main St, Oakland, CA",
         "county": County.ALAMEDA,

@@ -1,0 +1,61 @@
+"""Dates and times as people read them: in the portal's zone with the zone named ("PST"), in the
+active language's own formats (``portal.formats``). Pages and emails format through these (or
+``|date:"…_FORMAT"``), never through a hand-written pattern, so a Spanish page or an email
+rendered under a recipient's language reads "jueves 3 de diciembre de 2026, 9:00 PST"."""
+
+import datetime as dt
+
+from django.utils import formats, timezone
+from django.utils.dateformat import format as pattern_format
+
+
+def _local(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+def zone(value: dt.datetime) -> str:
+    """The zone's abbreviation at that moment: "PST" in winter, "PDT" in summer."""
+    return pattern_format(timezone.localtime(value), "T")
+
+
+def day(value: dt.datetime | dt.date) -> str:
+    """ "Thu, Dec 3, 2026" / "jueves 3 de diciembre de 2026". """
+    return formats.date_format(_local(value), "DATE_FORMAT")
+
+
+def short_day(value: dt.datetime | dt.date) -> str:
+    """ "Dec 3, 2026" / "3 dic. 2026". """
+    return formats.date_format(_local(value), "SHORT_DATE_FORMAT")
+
+
+def month_day(value: dt.datetime | dt.date) -> str:
+    """ "Thu, Dec 3" / "jueves 3 de diciembre": a day of the coming weeks. """
+    return formats.date_format(_local(value), "MONTH_DAY_FORMAT")
+
+
+def month(value: dt.datetime | dt.date) -> str:
+    """ "December 2026" / "diciembre de 2026". """
+    return formats.date_format(_local(value), "YEAR_MONTH_FORMAT")
+
+
+def clock(value: dt.datetime) -> str:
+    """ "9:00 AM" / "9:00", without the zone. """
+    return formats.time_format(timezone.localtime(value), "TIME_FORMAT")
+
+
+def moment(value: dt.datetime | None) -> str:
+    """ "Thu, Dec 3, 2026, 9:00 AM PST" / "jueves 3 de diciembre de 2026, 9:00 PST". """
+    if not value:
+        return ""
+    return f"{formats.date_format(timezone.localtime(value), 'DATETIME_FORMAT')} {zone(value)}"
+
+
+def time_range(start: dt.datetime, end: dt.datetime) -> str:
+    """ "Thu, Dec 3, 2026 · 9:00 AM – 4:00 PM PST", or both days in full when it spans midnight
+    or a change of zone."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    if start.date() == end.date() and zone(start) == zone(end):
+        return f"{day(start)} · {clock(start)} – {clock(end)} {zone(end)}"
+    return f"{day(start)} {clock(start)} {zone(start)} – {day(end)} {clock(end)} {zone(end)}"
