@@ -21,32 +21,32 @@ def zone(value: dt.datetime) -> str:
 
 
 def day(value: dt.datetime | dt.date) -> str:
-    """ "Thu, Dec 3, 2026" / "jueves 3 de diciembre de 2026". """
+    """ "Thu, Dec 3, 2026" / "jueves 3 de diciembre de 2026"."""
     return formats.date_format(_local(value), "DATE_FORMAT")
 
 
 def short_day(value: dt.datetime | dt.date) -> str:
-    """ "Dec 3, 2026" / "3 dic. 2026". """
+    """ "Dec 3, 2026" / "3 dic. 2026"."""
     return formats.date_format(_local(value), "SHORT_DATE_FORMAT")
 
 
 def month_day(value: dt.datetime | dt.date) -> str:
-    """ "Thu, Dec 3" / "jueves 3 de diciembre": a day of the coming weeks. """
+    """ "Thu, Dec 3" / "jueves 3 de diciembre": a day of the coming weeks."""
     return formats.date_format(_local(value), "MONTH_DAY_FORMAT")
 
 
 def month(value: dt.datetime | dt.date) -> str:
-    """ "December 2026" / "diciembre de 2026". """
+    """ "December 2026" / "diciembre de 2026"."""
     return formats.date_format(_local(value), "YEAR_MONTH_FORMAT")
 
 
 def clock(value: dt.datetime) -> str:
-    """ "9:00 AM" / "9:00", without the zone. """
+    """ "9:00 AM" / "9:00", without the zone."""
     return formats.time_format(timezone.localtime(value), "TIME_FORMAT")
 
 
 def moment(value: dt.datetime | None) -> str:
-    """ "Thu, Dec 3, 2026, 9:00 AM PST" / "jueves 3 de diciembre de 2026, 9:00 PST". """
+    """ "Thu, Dec 3, 2026, 9:00 AM PST" / "jueves 3 de diciembre de 2026, 9:00 PST"."""
     if not value:
         return ""
     return f"{formats.date_format(timezone.localtime(value), 'DATETIME_FORMAT')} {zone(value)}"

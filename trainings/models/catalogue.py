@@ -12,8 +12,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from members.models import County, CredentialLevel, PracticeModel
-from portal.models import ContentLanguage
-from portal.models import CatalogueModel, CatalogueQuerySet
+from portal.models import CatalogueModel, CatalogueQuerySet, ContentLanguage
 
 from ..recurrence import validate_rule
 
