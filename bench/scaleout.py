@@ -106,6 +106,11 @@ if ONLY:
 FAULTS_END = 180
 # A failure this long after a fault began still belongs to it (nginx's fail_timeout is 10 s).
 FAULT_WINDOW = 25
+# The workers' watchdog (portal/watchdog.py), quicker than production's 30 s x 3: a worker that
+# stops consuming is ended within 3 pings 5 s apart (each waits up to 2.5 s) plus a 10 s grace.
+WATCHDOG = {"CELERY_WORKER_WATCHDOG_INTERVAL": "5", "CELERY_WORKER_WATCHDOG_STRIKES": "3",
+            "CELERY_WORKER_WATCHDOG_GRACE": "10"}  # fmt: skip
+WATCHDOG_WINDOW = 60
 PACKAGES = {
     "nginx": "nginx",
     "pgbouncer": "pgbouncer",
@@ -315,7 +320,7 @@ class Stack:
             [str(BIN / "celery"), "-A", "portal", "worker", "-Q", "email,default",
              "--concurrency=2", "--loglevel=INFO",
              "-n", f"worker{n}-{len(self.procs.running)}@%h"],
-            {**self.env, "LOG_LEVEL": "INFO"},
+            {**self.env, **WATCHDOG, "LOG_LEVEL": "INFO"},
         )  # fmt: skip
 
     def worker_ready(self, n: int, times: int = 1) -> bool:
@@ -730,16 +735,18 @@ def inject(stack: Stack, name: str) -> Fault:
             try:
                 wait_for(back, timeout=30, what=f"worker {n} to reconnect to Redis")
             except SystemExit:
-                # Seen in earlier runs: Celery's consumer failing in its own shutdown path
-                # ("Unrecoverable error: AttributeError ... 'hostname'") and never reconnecting.
-                # The drill does what a supervisor watching `celery inspect ping` would; the
-                # report says so (compose's restart policy alone does not restart it).
-                hung = stack.workers[n].poll() is None
-                fault.notes.append(f"worker {n} {'hung' if hung else 'exited'} after the "
-                                   "Redis restart; killed and started again")  # fmt: skip
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(stack.workers[n].pid, signal.SIGKILL)
-                stack.workers[n].wait()
+                # Celery's consumer can fail in its own recovery ("Unrecoverable error:
+                # AttributeError ... 'hostname'") and stay alive without consuming. Its watchdog
+                # (portal/watchdog.py) then ends it; the drill starts it again, as a restart
+                # policy would. A worker still stuck after the watchdog's window fails the drill.
+                wait_for(lambda n=n: stack.workers[n].poll() is not None,
+                         timeout=WATCHDOG_WINDOW, what=f"worker {n}'s watchdog to end it")  # fmt: skip
+                ended = "has not answered its own ping" in stack.procs.log(f"worker{n}")
+                fault.notes.append(
+                    f"worker {n} stopped consuming after the Redis restart; "
+                    + ("its watchdog ended it" if ended else "it exited")
+                    + ", and it was started again as a restart policy would"
+                )
                 ready = stack.procs.log(f"worker{n}").count(" ready.")
                 stack.start_worker(n)
                 wait_for(lambda n=n, r=ready: stack.worker_ready(n, r + 1), timeout=90,

@@ -299,6 +299,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each worker pings itself through the broker this often (seconds; 0: off) and ends itself
+# after this many missed answers in a row while the broker answers, for its supervisor to
+# start a fresh one (portal/watchdog.py): Celery's consumer can stay alive without consuming
+# after a broker restart. A warm shutdown first, a SIGKILL after the grace.
+CELERY_WORKER_WATCHDOG_INTERVAL = env.float("CELERY_WORKER_WATCHDOG_INTERVAL", default=30)
+CELERY_WORKER_WATCHDOG_STRIKES = env.int("CELERY_WORKER_WATCHDOG_STRIKES", default=3)
+CELERY_WORKER_WATCHDOG_GRACE = env.float("CELERY_WORKER_WATCHDOG_GRACE", default=25)
 CELERY_BEAT_SCHEDULE = {
     # The outbox's safety net: queue due reminders and send every due email, once a minute.
     "dispatch-due": {"task": "community.tasks.dispatch_due", "schedule": 60.0},

@@ -28,3 +28,6 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="nmt-test-media-")
 # Pages are rendered afresh for each request; the page cache has its own tests, which turn it on.
 PAGE_CACHE_SECONDS = 0
+# The in-process test workers (celery.contrib.testing) run in pytest's own process: no watchdog
+# there. Tests of the watchdog start worker processes with it on.
+CELERY_WORKER_WATCHDOG_INTERVAL = 0

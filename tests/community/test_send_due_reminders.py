@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -25,6 +24,7 @@ from django.utils import timezone
 from community.tasks import dispatch_due
 from portal import notifications
 from portal.models import OutboxEmail, OutboxState
+from portal.watchdog import children
 from tests.factories import TrainingFactory
 from tests.portal.components import (
     MANAGE,
@@ -145,20 +145,6 @@ def test_a_dispatcher_killed_mid_batch_and_started_again_loses_nothing_and_sends
     assert set(OutboxEmail.objects.values_list("state", "attempts")) == {(OutboxState.SENT, 1)}
 
 
-def _children(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # The parent's pid is the second field after the command name, "(...)".
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(entry.name))
-    return children
-
-
 def test_a_worker_process_killed_mid_batch_gets_its_task_back_and_finishes_the_batch(
     smtp_sink, own_redis, celery_on, tmp_path
 ):
@@ -181,7 +167,7 @@ def test_a_worker_process_killed_mid_batch_gets_its_task_back_and_finishes_the_b
     try:
         dispatch_due.delay()
         assert sink.held.wait(timeout=60), f"the worker never reached email 40:\n{log.read_text()}"
-        (child,) = _children(worker.pid)
+        (child,) = children(worker.pid)
         os.kill(child, signal.SIGKILL)
         smtp_sink.wait_for(100, timeout=60)
         time.sleep(0.3)  # Room for a duplicate to show up.
