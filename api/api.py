@@ -120,6 +120,10 @@ def rate_limited(request, exc: RateLimited):
     )
 
 
+# The parts of a validation error's location that say where, not what.
+WHERE = ("body", "query", "path", "payload")
+
+
 @api.exception_handler(ValidationError)
 def invalid(request, exc: ValidationError):
     fields: dict[str, list[str]] = {}

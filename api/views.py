@@ -32,6 +32,7 @@ def tokens(request):
         request,
         "api/tokens.html",
         {"form": form, "created": created, "tokens": selectors.my_tokens(person=person)},
+        status=400 if form.errors else 200,
     )
     # The page may show a new token: never kept by a browser's cache or a proxy.
     response["Cache-Control"] = "no-store"
