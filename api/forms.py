@@ -1,6 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext
 
 from .models import TokenScope
 from .services import TOKEN_LIFETIMES
@@ -21,8 +21,8 @@ class TokenForm(forms.Form):
     days = forms.TypedChoiceField(
         label=_("Expires after"),
         coerce=int,
-        choices=[
-            (days, ngettext_lazy("%(n)d day", "%(n)d days", days) % {"n": days})
+        choices=lambda: [
+            (days, ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
             for days in TOKEN_LIFETIMES
         ],
         initial=90,

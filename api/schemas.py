@@ -5,11 +5,53 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from ninja import Schema
+from ninja import Field, Schema
 
 
 def absolute(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+class Paging(Schema):
+    """Every list's paging. The values are checked again by the list (a 400 with a reason)."""
+
+    cursor: str | None = Field(None, description="`next_cursor` of the page before.")
+    limit: int | None = Field(None, description="Rows a page, 1 to 100 (25 if left out).")
+
+
+class TrainingQuery(Paging):
+    """The catalogue's filters (PRODUCT.md): the same values, the same messages."""
+
+    q: str | None = None
+    kind: str | None = Field(
+        None, description="concepts, phase_1, phase_2, community_of_practice, other"
+    )
+    model: str | None = Field(None, description="nmt, nme")
+    format: str | None = Field(None, description="in_person, online, hybrid")
+    county: str | None = None
+    start_after: str | None = Field(None, description="YYYY-MM-DD")
+    start_before: str | None = Field(None, description="YYYY-MM-DD")
+    open: str | None = Field(None, description="1: only trainings with a free seat")
+
+
+class ResourceQuery(Paging):
+    """The library's filters."""
+
+    q: str | None = None
+    topic: str | None = None
+    kind: str | None = None
+    audience: str | None = None
+    model: str | None = None
+
+
+class AgencyQuery(Paging):
+    """The directory's filters."""
+
+    q: str | None = None
+    county: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    model: str | None = None
 
 
 class Error(Schema):

@@ -2,7 +2,7 @@
 registrations, credentials, certificates and figures. Another agency answers 404, as its
 manage pages do."""
 
-from ninja import Router
+from ninja import Query, Router
 
 from members import selectors as member_selectors
 
@@ -11,10 +11,12 @@ from ..auth import token
 from ..schemas import (
     AgencyFiguresOut,
     AgencyPage,
+    AgencyQuery,
     CertificatePage,
     CredentialPage,
     Error,
     MemberPage,
+    Paging,
     RegistrationPage,
 )
 from .lists import filtered, filters, paged
@@ -24,7 +26,7 @@ ERRORS = {400: Error, 401: Error, 404: Error, 429: Error}
 
 
 @router.get("", response=AgencyPage, summary="The directory of agencies")
-def agencies(request):
+def agencies(request, query: Query[AgencyQuery]):
     """With the directory's filters: `q`, `county`, `status`, `kind`, `model`."""
     queryset = filtered(member_selectors.agency_directory(data=filters(request)))
     return paged(request, queryset, order=("name", "pk"))
@@ -36,28 +38,28 @@ def _coordinated(request, slug: str):
 
 @router.get("{slug}/roster/", auth=token, response={200: MemberPage, **ERRORS},
             summary="The agency's staff")  # fmt: skip
-def agency_roster(request, slug: str):
+def agency_roster(request, slug: str, paging: Query[Paging]):
     agency = _coordinated(request, slug)
     return paged(request, selectors.agency_roster(agency=agency), order=("pk",))
 
 
 @router.get("{slug}/registrations/", auth=token, response={200: RegistrationPage, **ERRORS},
             summary="Registrations made for the agency")  # fmt: skip
-def agency_registrations(request, slug: str):
+def agency_registrations(request, slug: str, paging: Query[Paging]):
     agency = _coordinated(request, slug)
     return paged(request, selectors.agency_registrations(agency=agency), order=("pk",))
 
 
 @router.get("{slug}/credentials/", auth=token, response={200: CredentialPage, **ERRORS},
             summary="Credentials of the agency's staff")  # fmt: skip
-def agency_credentials(request, slug: str):
+def agency_credentials(request, slug: str, paging: Query[Paging]):
     agency = _coordinated(request, slug)
     return paged(request, selectors.agency_credentials(agency=agency), order=("pk",))
 
 
 @router.get("{slug}/certificates/", auth=token, response={200: CertificatePage, **ERRORS},
             summary="Certificates of the agency's staff")  # fmt: skip
-def agency_certificates(request, slug: str):
+def agency_certificates(request, slug: str, paging: Query[Paging]):
     agency = _coordinated(request, slug)
     return paged(request, selectors.agency_certificates(agency=agency), order=("pk",))
 

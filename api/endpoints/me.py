@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from members import selectors as member_selectors
 from trainings import selectors as training_selectors
@@ -14,6 +14,7 @@ from ..schemas import (
     CertificatePage,
     CredentialPage,
     Error,
+    Paging,
     RegisterIn,
     RegistrationOut,
     RegistrationPage,
@@ -27,7 +28,7 @@ ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 429: Error
 @router.get(
     "registrations/", response={200: RegistrationPage, **ERRORS}, summary="My registrations"
 )
-def my_registrations(request):
+def my_registrations(request, paging: Query[Paging]):
     return paged(request, selectors.my_registrations(person=request.person), order=("pk",))
 
 
@@ -74,10 +75,10 @@ def my_registration_cancel(request, registration_id: int):
 
 
 @router.get("credentials/", response={200: CredentialPage, **ERRORS}, summary="My credentials")
-def my_credentials(request):
+def my_credentials(request, paging: Query[Paging]):
     return paged(request, selectors.my_credentials(person=request.person), order=("pk",))
 
 
 @router.get("certificates/", response={200: CertificatePage, **ERRORS}, summary="My certificates")
-def my_certificates(request):
+def my_certificates(request, paging: Query[Paging]):
     return paged(request, selectors.my_certificates(person=request.person), order=("pk",))

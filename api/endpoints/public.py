@@ -2,20 +2,27 @@
 
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Query, Router
 
 from community.selectors import community_figures
 from resources.selectors import library_search
 from trainings.selectors import training_catalogue, training_detail_queryset
 
-from ..schemas import FiguresOut, ResourcePage, TrainingOut, TrainingPage
+from ..schemas import (
+    FiguresOut,
+    ResourcePage,
+    ResourceQuery,
+    TrainingOut,
+    TrainingPage,
+    TrainingQuery,
+)
 from .lists import filtered, filters, paged
 
 router = Router(tags=["public"])
 
 
 @router.get("trainings/", response=TrainingPage, summary="Upcoming trainings")
-def trainings(request):
+def trainings(request, query: Query[TrainingQuery]):
     """The catalogue's trainings, soonest first, with its filters: `q`, `kind`, `model`,
     `format`, `county`, `start_after`, `start_before`, `open`."""
     queryset = filtered(training_catalogue(data=filters(request)))
@@ -29,7 +36,7 @@ def training(request, slug: str):
 
 
 @router.get("resources/", response=ResourcePage, summary="Library resources")
-def resources(request):
+def resources(request, query: Query[ResourceQuery]):
     """Published resources, newest first, with the library's filters (`q` searches; members-only
     resources are listed, their text is not searched)."""
     data = filters(request)
