@@ -12,7 +12,10 @@ threads, for ``BENCH_DURATION`` seconds (30) after a 5-second warm-up:
 - ``training``: one training's page (upcoming, published, two sessions or more);
 - ``resources``: ``/resources/?q=…``, five typical queries at random;
 - ``dashboard``: the agency dashboard ``/agencies/<slug>/manage/`` (500 staff, about 5,000
-  registrations), signed in as its coordinator through a session cookie.
+  registrations), signed in as its coordinator through a session cookie;
+- ``api``: the API's first page of trainings, ``/api/v1/trainings/`` (25 with their sessions),
+  not cached (goal of the API issue: ratio >= 0.30, p95 <= 20 ms). Not in the default set:
+  ``BENCH_PAGES=api``.
 
 Right after each page, the same load goes to ``/bench/ceiling/<name>/`` (``bench/urls.py``),
 which answers the bytes of that page captured a moment before, through the same middleware and
@@ -126,6 +129,9 @@ def run(bench: Bench) -> None:
         ],
         "dashboard": [
             ("agency dashboard (signed in)", "dashboard", dashboard, "paths.lua", [dashboard], cookie),
+        ],
+        "api": [
+            ("`GET /api/v1/trainings/`", "api", "/api/v1/trainings/", "paths.lua", ["/api/v1/trainings/"], ""),
         ],
     }  # fmt: skip
     servers = {"working tree": Gunicorn(bench)}

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("community.urls")),
     path("", include("trainings.urls")),
     path("resources/", include("resources.urls")),
+    path("api/v1/", include("api.urls")),
+    path("me/tokens/", include("api.page_urls")),
     # The admin signs in through allauth (rate limits, two-factor), never its own form.
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

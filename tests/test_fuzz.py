@@ -246,7 +246,13 @@ def round_for(route, role: str, user) -> str:
 
 # The admin's own sign-in form answers no URL: the portal's admin_login takes its address (see
 # tests/members/test_permissions.py), so a request for it opens that view instead.
-SHADOWED = {"admin:login": "admin_login"}
+# Two of the API's names share a path with another: one view serves both operations (the list
+# and registering), or the reference page under two names.
+SHADOWED = {
+    "admin:login": "admin_login",
+    "api:my_register": "api:my_registrations",
+    "api:api-root": "api:openapi-view",
+}
 
 
 def opens(url: str, route) -> bool:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["portal", "members", "trainings", "resources", "community"]
+APPS = ["portal", "members", "trainings", "resources", "community", "api"]
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
 
 
@@ -52,3 +52,10 @@ def test_a_domain_app_importing_the_top_layer_breaks_the_contract(tmp_path):
 
     assert result.returncode != 0
     assert "members is not allowed to import community" in result.stdout
+
+
+def test_community_importing_the_api_breaks_the_contract(tmp_path):
+    result = lint_imports_with(tmp_path, "community/layer_probe.py", "from api import services\n")
+
+    assert result.returncode != 0
+    assert "community is not allowed to import api" in result.stdout

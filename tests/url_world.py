@@ -25,6 +25,8 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
+from api.models import TokenScope
+from api.services import token_create
 from members import services
 from members.models import (
     AgencyMilestone,
@@ -161,6 +163,10 @@ def world(agency_a, agency_b, member, staff_a, coordinator_a, coordinator_b, cur
         ),
         invitation=invitation,
         token=services.invitation_token(invitation),
+        # Staff of A's personal access token (the API's).
+        api_token=token_create(
+            person=staff_a.person, name="HR sync", scope=TokenScope.WRITE, days=30
+        )[0],
         # Created here: a transactional test's flush removes the data migration's milestones.
         milestone=SiteMilestone.objects.create(title="A milestone", order=99),
         series=Series.objects.create(
@@ -184,7 +190,7 @@ def world(agency_a, agency_b, member, staff_a, coordinator_a, coordinator_b, cur
     )
 
 
-TRAINING_PAGES = {"trainings:detail", "trainings:ics", "trainings:register"}
+TRAINING_PAGES = {"trainings:detail", "trainings:ics", "trainings:register", "api:training"}
 RESOURCE_PAGES = {"resources:detail", "resources:download"}
 SERIES_PAGES = {"trainings:series_feed"}
 
@@ -209,6 +215,7 @@ def url_for(name: str, world) -> str:
         "invitation_id": world.invitation.pk,
         "milestone_id": world.milestone.pk,
         "token": world.token,
+        "token_id": world.api_token.pk,
         # A certificate's code; as a check-in code (8 characters) it opens nothing.
         "code": world.certificate.display_code,
     }

@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "trainings",
     "resources",
     "community",
+    "api",
+    # The API's reference page (Swagger UI) from the portal's own static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -405,3 +408,9 @@ ROSTER_IMPORT_MAX_ROWS = 2000
 ROSTER_IMPORT_MAX_BYTES = 1024 * 1024
 # A reminder more than this late (a stopped dispatcher, a long outage) is marked missed.
 REMINDER_GRACE_HOURS = 12
+
+# --- The API (/api/v1/, api/) ---------------------------------------------------------------
+# Requests a minute per personal access token; the next answers 429 with Retry-After.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+# ninja's own rate limiting and CSRF are not used: tokens are checked by api.auth.
+NINJA_PAGINATION_PER_PAGE = 25

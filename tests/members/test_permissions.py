@@ -75,6 +75,17 @@ def manage(status: int) -> dict:
 
 STAFF_ONLY = {**everyone(403), ANON: LOGIN, CURATOR: 302, SUPERUSER: 302}
 
+# The API's endpoints by what they need (tests/api/test_api_permissions.py has the same lists).
+API_PUBLIC = (
+    "api:trainings", "api:training",
+    "api:resources", "api:figures", "api:agencies",
+)  # fmt: skip
+API_TOKEN_GETS = (
+    "api:my_credentials", "api:my_certificates", "api:agency_roster",
+    "api:agency_registrations", "api:agency_credentials", "api:agency_certificates",
+    "api:agency_figures",
+)  # fmt: skip
+
 MATRIX: dict[str, dict[str, dict]] = {
     # Portal
     "home": {"GET": everyone(200), "POST": everyone(405)},
@@ -181,6 +192,23 @@ MATRIX: dict[str, dict[str, dict]] = {
     # The invited membership is someone else's: nobody else can answer it.
     "members:me_invitation": {"GET": everyone(405), "POST": signed_in(404)},
     "members:me_calendar_regenerate": {"GET": everyone(405), "POST": signed_in(302)},
+    # Personal access tokens (the API's): a blank form is the form again with its messages;
+    # the token in the URL is staff A's.
+    "tokens:list": {"GET": signed_in(200), "POST": signed_in(400)},
+    "tokens:revoke": {"GET": everyone(405), "POST": {**signed_in(404), STAFF_A: 302}},
+    # The API (/api/v1/) as a browser with a session sees it: the public endpoints answer,
+    # the others want a token (401): a session cookie never signs an API request. The
+    # token-holders' matrix is tests/api/test_api_permissions.py.
+    **{name: {"GET": everyone(200), "POST": everyone(405)} for name in API_PUBLIC},
+    # The reference page and the OpenAPI document (ninja's views) answer any method.
+    "api:api-root": {"GET": everyone(200), "POST": everyone(200)},
+    "api:openapi-json": {"GET": everyone(200), "POST": everyone(200)},
+    "api:openapi-view": {"GET": everyone(200), "POST": everyone(200)},
+    **{name: {"GET": everyone(401), "POST": everyone(405)} for name in API_TOKEN_GETS},
+    # One path, two operations: list (GET) and register (POST).
+    "api:my_registrations": {"GET": everyone(401), "POST": everyone(401)},
+    "api:my_register": {"GET": everyone(401), "POST": everyone(401)},
+    "api:my_registration_cancel": {"GET": everyone(405), "POST": everyone(401)},
     # The community digest: anyone subscribes (a blank address: the form again, with its
     # message). The token in these URLs is the invitation's, which opens no subscription
     # (tests/members/test_digests.py).

@@ -63,6 +63,18 @@ CSRF_EXEMPT = {
         "no more than anyone can on the page itself. A POST whose Origin is another site is "
         "refused all the same (test_a_subscription_posted_from_another_site_is_refused)."
     ),
+    # The API (api/, django-ninja marks its views exempt): a request is signed by a bearer
+    # token in the Authorization header, which a browser never adds by itself, and a session
+    # cookie signs nothing there (401, tests/api/test_api.py), so a forged cross-site request
+    # carries no credential.
+    **{
+        route.name: "The API: bearer tokens only, no cookie counts."
+        for route in url_world.ROUTES
+        if route.name
+        and route.name.startswith("api:")
+        # The reference page and the document are read-only views, not exempt.
+        and route.name not in ("api:api-root", "api:openapi-view", "api:openapi-json")
+    },
 }
 
 PASSWORD = "pw-for-tests-2026"  # UserFactory's
