@@ -200,14 +200,18 @@ def _verified(user):
 
 def test_signing_in_applies_the_saved_language(client):
     person = PersonFactory(user=_verified(UserFactory(email="ana@example.org")), language="es")
-    response = client.post(reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.cookies[COOKIE].value == "es"
     assert _lang(client.get(reverse("members:me"))) == "es"
     # Someone who never chose keeps the browser's language: no cookie is set.
     PersonFactory(user=_verified(UserFactory(email="ben@example.org")))
     other = Client(HTTP_ACCEPT_LANGUAGE="es")
-    response = other.post(reverse("account_login"), {"login": "ben@example.org", "password": PASSWORD})
+    response = other.post(
+        reverse("account_login"), {"login": "ben@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert COOKIE not in response.cookies
     assert person.language == "es"
