@@ -9,6 +9,7 @@ from django.utils import translation
 
 from portal import languages, notifications
 
+from . import services
 from .models import Person
 
 
@@ -39,11 +40,20 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def post_login(self, request, user, **kwargs):
         """Once signed in, the portal speaks the language the person chose (on any device):
-        the cookie LocaleMiddleware reads. One query, at sign-in only; pages read the cookie."""
+        the cookie LocaleMiddleware reads. A query or two, at sign-in only; pages read the
+        cookie, never the person."""
         response = super().post_login(request, user, **kwargs)
-        saved = Person.objects.filter(user=user).values_list("language", flat=True).first()
-        if saved and languages.is_supported(saved):
-            languages.set_cookie(response, saved)
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            return response
+        if person.language and languages.is_supported(person.language):
+            languages.set_cookie(response, person.language)
+        else:
+            # Never chosen while signed in, but chosen with the switch before signing in (only
+            # the switch sets the cookie): that choice is kept, for the emails too.
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            if languages.is_supported(chosen):
+                services.person_set_language(person=person, language=chosen)
         return response
 
     def send_mail(self, template_prefix, email, context):

@@ -263,3 +263,21 @@ def test_a_digest_subscription_keeps_the_language_it_was_made_in(client):
     client.cookies[COOKIE] = "es"
     client.post(reverse("members:digest_subscribe"), {"email": "lector@example.org"})
     assert DigestSubscription.objects.get(email="lector@example.org").language == "es"
+
+
+def test_a_language_chosen_before_signing_in_is_saved_unless_one_was_saved_before(client):
+    never = PersonFactory(user=_verified(UserFactory(email="ana@example.org")))
+    _switch(client, "es")
+    client.post(reverse("account_login"), {"login": "ana@example.org", "password": PASSWORD})
+    never.refresh_from_db()
+    assert never.language == "es"
+    # A saved choice wins over the switch used while signed out, on this device too.
+    saved = PersonFactory(user=_verified(UserFactory(email="ben@example.org")), language="en")
+    other = Client()
+    _switch(other, "es")
+    response = other.post(
+        reverse("account_login"), {"login": "ben@example.org", "password": PASSWORD}
+    )
+    assert response.cookies[COOKIE].value == "en"
+    saved.refresh_from_db()
+    assert saved.language == "en"
