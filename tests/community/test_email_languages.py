@@ -174,8 +174,16 @@ def test_spanish_dates_name_days_and_months_in_lower_case_english_ones_capitalis
         assert dates.time_range(monday, monday + HOUR) == (
             "lunes 14 de diciembre de 2026 · 10:00 – 11:00 PST"
         )
+        # Django's own catalogue has "Ene." and "Feb."; the portal's, lower case like the rest.
+        january, february = monday.replace(year=2027, month=1), monday.replace(year=2027, month=2)
+        assert (dates.short_day(january), dates.short_day(february)) == (
+            "14 ene. 2027",
+            "14 feb. 2027",
+        )
+        assert dates.short_day(monday) == "14 dic. 2026"
     with translation.override("en"):
         assert dates.day(monday) == "Mon, Dec 14, 2026"
+        assert dates.short_day(january) == "Jan 14, 2027"
         assert dates.month(monday) == "December 2026"
 
 
