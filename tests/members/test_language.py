@@ -281,3 +281,10 @@ def test_a_language_chosen_before_signing_in_is_saved_unless_one_was_saved_befor
     assert response.cookies[COOKIE].value == "en"
     saved.refresh_from_db()
     assert saved.language == "en"
+
+
+def test_the_admin_has_the_switch_too(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert 'action="/language/"' in page
+    assert '<option value="es" lang="es">Español</option>' in page
