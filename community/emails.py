@@ -3,6 +3,8 @@ monthly community digest. Services queue them."""
 
 from django.core.mail import EmailMultiAlternatives
 
+from members.emails import digest_language
+from portal import languages
 from portal.notifications import build
 
 
@@ -14,6 +16,7 @@ def weekly_digest(
     return build(
         "weekly_digest",
         to=[membership.person.user.email],
+        language=languages.for_person(membership.person.language),
         context={
             "person": membership.person,
             "agency": membership.agency,
@@ -33,6 +36,7 @@ def monthly_digest(
     return build(
         "monthly_digest",
         to=[subscription.email],
+        language=digest_language(subscription),
         context={
             "trainings": trainings,
             "resources": resources,

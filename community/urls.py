@@ -7,6 +7,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from members import urls as members_urls
+from members.views import language
 
 from . import views
 from .sitemaps import SITEMAPS
@@ -23,5 +24,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("community/", views.CommunityView.as_view(), name="community"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # The header's language switch (members.views.language), a top-level name like Django's.
+    path("language/", language.set_language, name="set_language"),
+    # The address PRODUCT.md names for the switch (Django's set_language's, same field names).
+    path("i18n/setlang/", language.set_language, name="set_language_i18n"),
     path("", include((members_urls.urlpatterns + members_pages, members_urls.app_name))),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
@@ -16,6 +17,7 @@ from members import services as member_services
 from members.forms import DeleteAccountForm, PersonForm
 from members.models import Agency
 from members.permissions import coordinator_required
+from portal import languages
 from portal.charts import bar_chart
 from portal.exceptions import ApplicationError
 from portal.pagecache import cache_anonymous_page
@@ -150,8 +152,15 @@ def me(request):
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("Your profile is saved."))
-                return redirect("members:me")
+                response = redirect("members:me")
+                if person.language:
+                    # The pages follow at once, in the language just chosen.
+                    languages.set_cookie(response, person.language)
+                    with translation.override(person.language):
+                        messages.success(request, _("Your profile is saved."))
+                else:
+                    messages.success(request, _("Your profile is saved."))
+                return response
     else:
         form = PersonForm(
             initial={
@@ -161,6 +170,7 @@ def me(request):
                 "certificate_name": person.certificate_name,
                 "licence_type": person.licence_type,
                 "licence_number": person.licence_number,
+                "language": person.language,
             }
         )
     return render(

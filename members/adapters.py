@@ -5,8 +5,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
-from portal import notifications
+from portal import languages, notifications
+
+from . import services
+from .models import Person
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,26 @@ def public_url(url: str) -> str:
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's emails (verification, password reset, …) go through the portal's outbox like
-    every other email, name the portal, and their links use SITE_URL, the public address."""
+    every other email, in the person's language, name the portal, and their links use SITE_URL,
+    the public address. Signing in sets the language cookie from the person's saved language."""
+
+    def post_login(self, request, user, **kwargs):
+        """Once signed in, the portal speaks the language the person chose (on any device):
+        the cookie LocaleMiddleware reads. A query or two, at sign-in only; pages read the
+        cookie, never the person."""
+        response = super().post_login(request, user, **kwargs)
+        person = Person.objects.filter(user=user).first()
+        if person is None:
+            return response
+        if person.language and languages.is_supported(person.language):
+            languages.set_cookie(response, person.language)
+        else:
+            # Never chosen while signed in, but chosen with the switch before signing in (only
+            # the switch sets the cookie): that choice is kept, for the emails too.
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            if languages.is_supported(chosen):
+                services.person_set_language(person=person, language=chosen)
+        return response
 
     def send_mail(self, template_prefix, email, context):
         # What allauth's own send_mail passes, with the portal as the site; then every link
@@ -45,7 +68,10 @@ class AccountAdapter(DefaultAccountAdapter):
         for name, value in context.items():
             if name.endswith("_url") and isinstance(value, str):
                 context[name] = public_url(value)
-        message = self.render_mail(template_prefix, email, context)
+        language = _language_of(context.get("user"), email)
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, context)
+        message.extra_headers["Content-Language"] = language
         message.kind = template_prefix.rsplit("/", 1)[-1]
         notifications.queue(message)
 
@@ -54,6 +80,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key):
         return public_url(super().get_reset_password_from_key_url(key))
+
+
+def _language_of(user, email: str) -> str:
+    """The saved language of the account the email is about (or of the address's owner), else
+    the language of the request that caused it."""
+    people = Person.objects.filter(user=user) if user and user.pk else None
+    if people is None:
+        people = Person.objects.filter(user__email__iexact=email)
+    return languages.for_person(people.values_list("language", flat=True).first())
 
 
 def user_display(user) -> str:

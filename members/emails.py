@@ -1,15 +1,24 @@
-"""Email builders for members, rendered and queued by ``portal.notifications``."""
+"""Email builders for members, rendered and queued by ``portal.notifications``.
+
+Each email is in its recipient's language (``portal.languages.for_person``): a person's saved
+language, else the language active when the email was caused. Emails to several people (the
+curators, an agency's coordinators) take the ``language`` of their group
+(``portal.notifications.by_language``)."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from portal import languages
 from portal.notifications import build
 
 
-def invitation(*, invitation, link: str) -> EmailMultiAlternatives:
+def invitation(*, invitation, link: str, language: str) -> EmailMultiAlternatives:
+    """``language``: the invitee's saved one when they have an account, else the language the
+    coordinator invited them in."""
     return build(
         "invitation",
         to=[invitation.email],
+        language=language,
         context={
             "invitation": invitation,
             "agency": invitation.agency,
@@ -19,18 +28,23 @@ def invitation(*, invitation, link: str) -> EmailMultiAlternatives:
     )
 
 
-def join_request(*, membership, coordinator_emails: list[str], link: str) -> EmailMultiAlternatives:
+def join_request(
+    *, membership, coordinator_emails: list[str], link: str, language: str
+) -> EmailMultiAlternatives:
     return build(
         "join_request",
         to=coordinator_emails,
+        language=language,
         context={"membership": membership, "agency": membership.agency, "link": link},
     )
 
 
 def join_decided(*, membership, approved: bool, link: str) -> EmailMultiAlternatives:
+    person = membership.person
     return build(
         "join_decided",
-        to=[membership.person.user.email],
+        to=[person.user.email],
+        language=languages.for_person(person.language),
         context={
             "membership": membership,
             "agency": membership.agency,
@@ -43,10 +57,18 @@ def join_decided(*, membership, approved: bool, link: str) -> EmailMultiAlternat
 # --- Digests --------------------------------------------------------------------------------------
 
 
+def digest_language(subscription) -> str:
+    """A subscriber's own saved language when the address is a person's, else the language it
+    subscribed in, else the active one."""
+    person = subscription.person
+    return languages.for_person((person.language if person else "") or subscription.language)
+
+
 def digest_confirmation(*, subscription, link: str) -> EmailMultiAlternatives:
     return build(
         "digest_confirm",
         to=[subscription.email],
+        language=digest_language(subscription),
         context={"subscription": subscription, "link": link},
     )
 
@@ -55,21 +77,23 @@ def digest_confirmation(*, subscription, link: str) -> EmailMultiAlternatives:
 
 
 def agency_status_requested(
-    *, request, curators: list[str], link: str, updated: bool
+    *, request, curators: list[str], link: str, updated: bool, language: str
 ) -> EmailMultiAlternatives:
     return build(
         "agency_status_requested",
         to=curators,
+        language=language,
         context={"request": request, "agency": request.agency, "link": link, "updated": updated},
     )
 
 
 def agency_status_decided(
-    *, request, coordinator_emails: list[str], link: str
+    *, request, coordinator_emails: list[str], link: str, language: str
 ) -> EmailMultiAlternatives:
     return build(
         "agency_status_decided",
         to=coordinator_emails,
+        language=language,
         context={
             "request": request,
             "agency": request.agency,
@@ -79,9 +103,12 @@ def agency_status_decided(
     )
 
 
-def milestone_reported(*, item, curators: list[str], link: str) -> EmailMultiAlternatives:
+def milestone_reported(
+    *, item, curators: list[str], link: str, language: str
+) -> EmailMultiAlternatives:
     return build(
         "milestone_reported",
         to=curators,
+        language=language,
         context={"item": item, "agency": item.agency, "milestone": item.milestone, "link": link},
     )

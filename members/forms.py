@@ -1,7 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from portal import languages
 from portal.forms import https_urls
 
 from .models import (
@@ -25,8 +27,13 @@ class SignupExtraForm(forms.Form):
     )
 
     def signup(self, request, user):
+        """The person's name, and the language they signed up in as their saved language."""
         person = person_for_user(user=user)
-        person_update(person=person, display_name=self.cleaned_data["display_name"])
+        person_update(
+            person=person,
+            display_name=self.cleaned_data["display_name"],
+            language=languages.current(),
+        )
 
 
 class PersonForm(forms.Form):
@@ -51,6 +58,13 @@ class PersonForm(forms.Form):
         help_text=_("For example LMFT, LCSW, LPCC, PsyD. Printed on certificates with CE hours."),
     )
     licence_number = forms.CharField(label=_("License number"), max_length=60, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        # Each language named in itself, as in the header's switch.
+        choices=[("", _("As my browser asks")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("The portal's pages once you sign in, and every email it sends you."),
+    )
 
 
 class AgencyProfileForm(forms.ModelForm):

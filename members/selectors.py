@@ -241,25 +241,26 @@ def digest_subscription(*, token: str) -> DigestSubscription:
 
 
 def digest_recipients() -> QuerySet[DigestSubscription]:
-    return DigestSubscription.objects.receiving().order_by("pk")
+    return DigestSubscription.objects.receiving().select_related("person").order_by("pk")
 
 
-def curator_emails() -> list[str]:
-    """The curators (the admin's active staff users), who review proposals and submissions."""
+def curator_recipients() -> list[tuple[str, str]]:
+    """The curators (the admin's active staff users), who review proposals and submissions:
+    (address, saved language or None) pairs, for ``portal.notifications.by_language``."""
     return list(
         User.objects.filter(is_staff=True, is_active=True)
         .order_by("email")
-        .values_list("email", flat=True)
+        .values_list("email", "person__language")
     )
 
 
-def coordinator_emails(*, agency_id: int) -> list[str]:
-    """The addresses of an agency's active coordinators."""
+def coordinator_recipients(*, agency_id: int) -> list[tuple[str, str]]:
+    """An agency's active coordinators: (address, saved language) pairs."""
     return list(
         Membership.objects.coordinators()
         .filter(agency_id=agency_id)
         .order_by("person__user__email")
-        .values_list("person__user__email", flat=True)
+        .values_list("person__user__email", "person__language")
     )
 
 

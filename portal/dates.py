@@ -7,6 +7,17 @@ import datetime as dt
 
 from django.utils import formats, timezone
 from django.utils.dateformat import format as pattern_format
+from django.utils.translation import pgettext_lazy
+
+# Django's own Spanish catalogue capitalizes two month abbreviations ("Ene.", "Feb."; the others
+# read "dic.", "marzo"), which SHORT_DATE_FORMAT's "N" shows mid-sentence ("30 dic. 2026 – 20
+# Ene. 2027"). The portal's catalogue comes first (LOCALE_PATHS) and has them in lower case.
+# (Its day names are Django's, "lunes": the calendar's column headings carry a context of their
+# own, so that their capitals never reach a date.)
+MONTH_ABBREVIATIONS = (
+    pgettext_lazy("abbrev. month", "Jan."),
+    pgettext_lazy("abbrev. month", "Feb."),
+)
 
 
 def _local(value: dt.datetime | dt.date) -> dt.datetime | dt.date:

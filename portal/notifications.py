@@ -1,6 +1,10 @@
 """The one notification service: every email the portal sends is built and queued here.
 
-``build`` renders ``templates/emails/<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``.
+``build`` renders ``templates/emails/<name>_subject.txt``, ``<name>.txt`` and ``<name>.html``
+in the recipient's language, whatever language the process runs in (a request's, a worker's):
+each builder passes it (``portal.languages.for_person``: the person's saved language, else the
+language active when the email was caused). An email to several people is built once per
+language among them (``by_language``).
 ``queue`` writes the message to the outbox (``portal.models.OutboxEmail``) inside the current
 transaction, and after commit asks a Celery worker to send it at once. If the broker is down,
 the row waits for the periodic dispatcher (or ``manage.py send_due_reminders``): Redis is never
@@ -16,7 +20,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
+from django.utils import translation
 
+from . import languages
 from .models import OutboxEmail
 from .tasks import send_outbox_email
 
@@ -31,19 +37,35 @@ def build(
     *,
     to: list[str],
     context: dict,
+    language: str,
     attachments: list[tuple[str, bytes, str]] = (),
     headers: dict | None = None,
 ) -> EmailMultiAlternatives:
+    """The email ``name`` to ``to``, its subject, text and HTML rendered in ``language`` (one of
+    settings.LANGUAGES). Attachments with words in them (an .ics) are built by the caller under
+    ``translation.override(language)`` too."""
+    language = languages.supported(language) or languages.current()
     context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME, **context}
-    subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
-    text = _render_plain(f"emails/{name}.txt", context)
-    html = render_to_string(f"emails/{name}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers or {})
+    with translation.override(language):
+        subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
+        text = _render_plain(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
+    headers = {"Content-Language": language, **(headers or {})}
+    message = EmailMultiAlternatives(subject=subject, body=text, to=to, headers=headers)
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
     message.kind = name
     return message
+
+
+def by_language(recipients) -> list[tuple[str, list[str]]]:
+    """``recipients`` (pairs of an address and its saved language, "" or None when none) as
+    (language, addresses) groups, one email each: the saved language, else the active one."""
+    groups: dict[str, list[str]] = {}
+    for email, saved in recipients:
+        groups.setdefault(languages.for_person(saved), []).append(email)
+    return sorted(groups.items())
 
 
 def _render_plain(template_name: str, context: dict) -> str:

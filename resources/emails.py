@@ -4,14 +4,19 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
+from portal import languages
 from portal.notifications import build
 
 
-def resource_submitted(*, resource, person, curators: list[str]) -> EmailMultiAlternatives:
-    """Tell the curators that a member shared a resource, with a link to review it."""
+def resource_submitted(
+    *, resource, person, curators: list[str], language: str
+) -> EmailMultiAlternatives:
+    """Tell the curators that a member shared a resource, with a link to review it (in the
+    ``language`` of this group of curators: ``portal.notifications.by_language``)."""
     return build(
         "resource_submitted",
         to=curators,
+        language=language,
         context={
             "resource": resource,
             "person": person,
@@ -28,6 +33,7 @@ def resource_reviewed(*, resource, name: str) -> EmailMultiAlternatives:
     return build(
         name,
         to=[person.user.email],
+        language=languages.for_person(person.language),
         context={
             "resource": resource,
             "person": person,

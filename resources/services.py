@@ -63,10 +63,11 @@ def resource_propose(
     resource.save()
     resource.topics.set(topics)
     resource.audiences.set(audiences)
-    curators = member_selectors.curator_emails()
-    if curators:
+    for language, curators in notifications.by_language(member_selectors.curator_recipients()):
         notifications.queue(
-            emails.resource_submitted(resource=resource, person=person, curators=curators)
+            emails.resource_submitted(
+                resource=resource, person=person, curators=curators, language=language
+            )
         )
     return resource
 

@@ -2,14 +2,17 @@
 
 They only build: the services queue what they return (``notifications.queue``), inside the
 transaction that causes it, and the outbox sends it after commit. Registrations of deleted
-accounts (no person) get no email: see ``trainings.services.outbox``.
+accounts (no person) get no email: see ``trainings.services.outbox``. Each email, its .ics
+included, is in the attendee's language (``portal.languages.for_person``); the curators' and
+coordinators' emails take the ``language`` of their group (``portal.notifications.by_language``).
 """
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from portal import languages
 from portal.notifications import build
 
 from . import ics
@@ -28,25 +31,33 @@ def _context(registration: Registration) -> dict:
     }
 
 
+def _language(registration: Registration) -> str:
+    return languages.for_person(registration.person.language)
+
+
 def _to_attendee(
     name: str, registration: Registration, *, extra=None, attachments=()
 ) -> EmailMultiAlternatives:
     return build(
         name,
         to=[registration.person.user.email],
+        language=_language(registration),
         context={**_context(registration), **(extra or {})},
         attachments=list(attachments),
     )
 
 
 def _ics_attachment(registration: Registration, cache: dict | None = None):
-    """The training's .ics. ``cache`` (a dict kept for one dispatcher run) builds it once per
-    training version: its time-zone block costs tens of milliseconds."""
+    """The training's .ics, in the attendee's language. ``cache`` (a dict kept for one
+    dispatcher run) builds it once per training version and language: its time-zone block costs
+    tens of milliseconds."""
     training = registration.training
-    key = (training.pk, training.sequence)
+    language = _language(registration)
+    key = (training.pk, training.sequence, language)
     if cache is not None and key in cache:
         return cache[key]
-    body = ics.build_calendar([training], name=training.title)
+    with translation.override(language):
+        body = ics.build_calendar([training], name=training.title)
     attachment = (f"{training.slug}.ics", body, "text/calendar")
     if cache is not None:
         cache[key] = attachment
@@ -135,12 +146,15 @@ def practice_follow_up(*, reminder: Reminder, report: PracticeReport) -> EmailMu
 # --- Agencies' proposals ------------------------------------------------------------------------
 
 
-def training_proposed(*, training, proposed_by, curators: list[str]) -> EmailMultiAlternatives:
+def training_proposed(
+    *, training, proposed_by, curators: list[str], language: str
+) -> EmailMultiAlternatives:
     """Tell the curators that a host agency proposed a training, with a link to review it."""
     person = getattr(proposed_by, "person", None)
     return build(
         "training_proposed",
         to=curators,
+        language=language,
         context={
             "training": training,
             "agency": training.host_agency,
@@ -152,11 +166,14 @@ def training_proposed(*, training, proposed_by, curators: list[str]) -> EmailMul
     )
 
 
-def proposal_published(*, training, coordinators: list[str]) -> EmailMultiAlternatives:
+def proposal_published(
+    *, training, coordinators: list[str], language: str
+) -> EmailMultiAlternatives:
     """Tell the host agency's coordinators that their proposal is now in the catalogue."""
     return build(
         "training_proposal_published",
         to=coordinators,
+        language=language,
         context={
             "training": training,
             "agency": training.host_agency,

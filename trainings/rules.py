@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from members.models import Credential, Person, levels_from
+from portal import dates
 
 from .models import CHECK_IN_OPENS_BEFORE, Attendance, Session, Status, Training
 
@@ -21,8 +22,9 @@ def registration_closed_reason(training: Training, *, now: dt.datetime) -> str:
     if training.starts_at is None or training.starts_at <= now:
         return _("This training has already started.")
     if training.registration_opens_at and training.registration_opens_at > now:
-        opens = timezone.localdate(training.registration_opens_at)
-        return _("Registration opens on %(date)s.") % {"date": date_format(opens, "M j, Y")}
+        return _("Registration opens on %(date)s.") % {
+            "date": dates.short_day(training.registration_opens_at)
+        }
     deadline = training.registration_deadline
     if deadline and deadline <= now:
         return _("Registration has closed.")
@@ -61,7 +63,7 @@ def attendance_closed_reason(training: Training, *, now: dt.datetime) -> str:
         starts = timezone.localdate(training.starts_at)
         return _(
             "The training starts on %(date)s; attendance can be marked once it has started."
-        ) % {"date": date_format(starts, "M j, Y")}
+        ) % {"date": dates.short_day(starts)}
     return ""
 
 

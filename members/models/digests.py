@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,11 @@ class DigestSubscription(models.Model):
         blank=True,
         related_name="digest_subscriptions",
         help_text=_("Set when a signed-in person subscribed their own address."),
+    )
+    # The language of the page the address subscribed from: the digest's, for an address without
+    # an account (a person's own saved language comes first).
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
     )
     token = models.CharField(max_length=64, unique=True, default=new_digest_token, editable=False)
     confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True)

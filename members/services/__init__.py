@@ -44,6 +44,7 @@ from .people import (
     account_erase,
     calendar_token_regenerate,
     person_for_user,
+    person_set_language,
     person_update,
 )
 from .roster import roster_import
@@ -82,6 +83,7 @@ __all__ = [
     "milestone_set",
     "milestone_verify",
     "person_for_user",
+    "person_set_language",
     "person_update",
     "roster_import",
     "staff_invite",

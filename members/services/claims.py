@@ -53,11 +53,14 @@ def _admin_link(request: AgencyStatusRequest) -> str:
 
 
 def _notify_curators(request: AgencyStatusRequest, *, updated: bool) -> None:
-    curators = selectors.curator_emails()
-    if curators:
+    for language, curators in notifications.by_language(selectors.curator_recipients()):
         notifications.queue(
             emails.agency_status_requested(
-                request=request, curators=curators, link=_admin_link(request), updated=updated
+                request=request,
+                curators=curators,
+                link=_admin_link(request),
+                updated=updated,
+                language=language,
             )
         )
 
@@ -163,13 +166,14 @@ def _pending_for_decision(
 
 
 def _notify_coordinators(request: AgencyStatusRequest) -> None:
-    coordinators = selectors.coordinator_emails(agency_id=request.agency_id)
-    if coordinators:
+    recipients = selectors.coordinator_recipients(agency_id=request.agency_id)
+    for language, coordinators in notifications.by_language(recipients):
         notifications.queue(
             emails.agency_status_decided(
                 request=request,
                 coordinator_emails=coordinators,
                 link=_manage_link(request.agency, "members:manage_profile"),
+                language=language,
             )
         )
 

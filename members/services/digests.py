@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import notifications
+from portal import languages, notifications
 from portal.exceptions import ApplicationError
 from portal.models import OutboxEmail, OutboxState
 
@@ -53,14 +53,19 @@ def digest_unsubscribe_url(subscription: DigestSubscription) -> str:
 
 @transaction.atomic
 def digest_subscribe(
-    *, email: str, user: User | None = None, now: dt.datetime | None = None
+    *,
+    email: str,
+    user: User | None = None,
+    language: str = "",
+    now: dt.datetime | None = None,
 ) -> DigestSubscription:
     """Subscribe an address to the community digest, pending its confirmation.
 
     Harmless to repeat: a confirmed address stays as it is (and gets no email); an unconfirmed
     one gets its confirmation again (at most every ``CONFIRMATION_RESEND_AFTER``); an address
     that unsubscribed starts over, with a new token. A signed-in person subscribing their own
-    address is linked to it.
+    address is linked to it. ``language`` (the page's) is the digest's language for an
+    address without an account; the latest subscription's wins.
     """
     now = now or timezone.now()
     email = User.objects.normalize_email(email.strip())
@@ -83,6 +88,10 @@ def digest_subscribe(
             subscription = DigestSubscription.objects.select_for_update().get(email__iexact=email)
 
     fields = []
+    language = languages.supported(language) or ""
+    if language and subscription.language != language:
+        subscription.language = language
+        fields.append("language")
     if subscription.unsubscribed_at is not None:
         subscription.token = DigestSubscription._meta.get_field("token").default()
         subscription.unsubscribed_at = None

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import notifications
+from portal import languages, notifications
 
 from .. import emails
 from ..models import (
@@ -59,8 +59,11 @@ def staff_invite(
     email = User.objects.normalize_email(email.strip()).lower()
     agency = _lock_agency(agency.pk)
     user = User.objects.filter(email__iexact=email).first()
+    # The invitee's saved language when they have an account, else the coordinator's.
+    language = languages.current()
     if user:
         person = person_for_user(user=user)
+        language = languages.for_person(person.language)
         membership = Membership.objects.filter(person=person, agency=agency).first()
         if membership and membership.state == MembershipState.ACTIVE:
             raise InvitationError(
@@ -104,7 +107,11 @@ def staff_invite(
         invitation.invited_by = invited_by
         invitation.role = role
         invitation.save(update_fields=["sent_at", "invited_by", "role"])
-    notifications.queue(emails.invitation(invitation=invitation, link=invitation_link(invitation)))
+    notifications.queue(
+        emails.invitation(
+            invitation=invitation, link=invitation_link(invitation), language=language
+        )
+    )
     return invitation
 
 
@@ -139,10 +146,12 @@ def invitation_accept(
     user: User | None = None,
     password: str = "",
     display_name: str = "",
+    language: str = "",
 ) -> User:
     """Accept an invitation: link it to the signed-in account, or create the account.
 
     A new account's email address counts as verified: the person followed a link sent to it.
+    ``language`` (the page's) becomes the saved language of a person who has none yet.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
@@ -167,6 +176,8 @@ def invitation_accept(
         person.display_name = display_name.strip()
     if invitation.job_title and not person.job_title:
         person.job_title = invitation.job_title
+    if not person.language:
+        person.language = languages.supported(language) or ""
     person.save()
     _lock_agency(invitation.agency_id)
     membership, created = Membership.objects.get_or_create(

@@ -41,13 +41,14 @@ def membership_request(*, user: User, agency: Agency) -> Membership:
     membership = Membership.objects.create(
         person=person, agency=agency, role=Role.STAFF, state=MembershipState.REQUESTED
     )
-    coordinator_emails = selectors.coordinator_emails(agency_id=agency.pk)
-    if coordinator_emails:
+    recipients = selectors.coordinator_recipients(agency_id=agency.pk)
+    for language, coordinator_emails in notifications.by_language(recipients):
         notifications.queue(
             emails.join_request(
                 membership=membership,
                 coordinator_emails=coordinator_emails,
                 link=_manage_link(agency, "members:manage_requests"),
+                language=language,
             )
         )
     return membership

@@ -68,8 +68,9 @@ def milestone_set(
     item.save()
     if verified_by is not None:
         return item
-    curators = selectors.curator_emails()
-    if curators:
-        link = settings.SITE_URL + reverse("admin:members_agencymilestone_change", args=[item.pk])
-        notifications.queue(emails.milestone_reported(item=item, curators=curators, link=link))
+    link = settings.SITE_URL + reverse("admin:members_agencymilestone_change", args=[item.pk])
+    for language, curators in notifications.by_language(selectors.curator_recipients()):
+        notifications.queue(
+            emails.milestone_reported(item=item, curators=curators, link=link, language=language)
+        )
     return item

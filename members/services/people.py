@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal import languages
 from portal.exceptions import ApplicationError
 
 from ..models import (
@@ -34,10 +35,12 @@ def person_update(
     certificate_name: str | None = None,
     licence_type: str | None = None,
     licence_number: str | None = None,
+    language: str | None = None,
 ) -> Person:
     """Save what a person says about themselves. The certificate name and licence (None:
     left as they are) print on certificates issued from now on; a curator reissues one that
-    was issued before."""
+    was issued before. ``language`` (None: left as it is; "" forgets the choice) is the one the
+    portal speaks to them in, emails included."""
     display_name = display_name.strip()
     if not display_name:
         raise ApplicationError(_("Enter the name others should see."))
@@ -53,7 +56,26 @@ def person_update(
         if value is not None:
             setattr(person, name, " ".join(value.split()))
             fields.append(name)
+    if language is not None:
+        person.language = _checked_language(language) if language else ""
+        fields.append("language")
     person.save(update_fields=fields)
+    return person
+
+
+def _checked_language(language: str) -> str:
+    if not languages.is_supported(language):
+        raise ApplicationError(_("Choose one of the portal's languages."))
+    return language
+
+
+def person_set_language(*, person: Person, language: str) -> Person:
+    """The language switch, signed in: the portal speaks to the person in ``language`` from now
+    on, on every device they sign in on and in every email."""
+    language = _checked_language(language)
+    if person.language != language:
+        person.language = language
+        person.save(update_fields=["language"])
     return person
 
 

@@ -5,7 +5,6 @@ must not confirm or cancel anything by doing so. The pages say the same thing wh
 address is subscribed already.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -13,19 +12,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from portal import languages
+from portal.origins import from_another_site
+
 from .. import selectors, services
 from ..forms import DigestSubscribeForm
-
-
-def _from_another_site(request) -> bool:
-    """A POST a browser sent from another site's page: its Origin is not this site's (nor one of
-    ``CSRF_TRUSTED_ORIGINS``). Browsers send Origin with every form POST; one without it (an old
-    browser, a script) is not from another site's page."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return False
-    own = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
-    return origin not in {own, *settings.CSRF_TRUSTED_ORIGINS}
 
 
 # CSRF-exempt so that the footer of every page can subscribe in one POST: the public pages are
@@ -39,7 +30,7 @@ def _from_another_site(request) -> bool:
 def digest_subscribe(request):
     """GET shows the form (with a member's own address filled in); POST, from this page or the
     footer of any page, subscribes."""
-    if request.method == "POST" and _from_another_site(request):
+    if request.method == "POST" and from_another_site(request):
         return HttpResponseForbidden(
             _("Subscribe from the portal's own pages."), content_type="text/plain; charset=utf-8"
         )
@@ -48,7 +39,7 @@ def digest_subscribe(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         try:
-            services.digest_subscribe(email=email, user=request.user)
+            services.digest_subscribe(email=email, user=request.user, language=languages.current())
         except services.DigestError as error:
             form.add_error("email", error.message)
         else:

@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from portal import languages
 from portal.exceptions import ApplicationError
 
 from .. import selectors, services
@@ -31,12 +32,15 @@ def invitation(request, token: str):
     if request.method == "POST":
         try:
             if user is not None:
-                services.invitation_accept(invitation=invitation, user=user)
+                services.invitation_accept(
+                    invitation=invitation, user=user, language=languages.current()
+                )
             elif form is not None and form.is_valid():
                 user = services.invitation_accept(
                     invitation=invitation,
                     password=form.cleaned_data["password1"],
                     display_name=form.cleaned_data["display_name"],
+                    language=languages.current(),
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             else:

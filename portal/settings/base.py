@@ -211,6 +211,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True
+# The language switch (/language/, members.views.language) keeps the choice in this cookie for a
+# year; LocaleMiddleware reads it before the browser's Accept-Language. No script reads it.
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Each language's own date formats (portal/formats/<language>/formats.py), read by portal.dates.
 FORMAT_MODULE_PATH = ["portal.formats"]
 

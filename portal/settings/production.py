@@ -35,6 +35,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = USE_HTTPS
 SECURE_HSTS_PRELOAD = USE_HTTPS and env.bool("SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_NAME = "__Host-sessionid" if USE_HTTPS else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if USE_HTTPS else "csrftoken"
+LANGUAGE_COOKIE_SECURE = USE_HTTPS
+LANGUAGE_COOKIE_NAME = "__Host-language" if USE_HTTPS else "django_language"
 
 # --- Accounts ---------------------------------------------------------------------------------
 # Production runs behind the README's one TLS proxy, so every request comes from its address:

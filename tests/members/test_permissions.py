@@ -94,6 +94,10 @@ MATRIX: dict[str, dict[str, dict]] = {
     "robots": {"GET": everyone(200), "POST": everyone(200)},
     "sitemap": {"GET": everyone(200), "POST": everyone(200)},
     "admin_login": {"GET": STAFF_ONLY, "POST": STAFF_ONLY},
+    # The language switch: POST only; a form without a language is refused with a reason
+    # (tests/members/test_language.py). The same view at the address PRODUCT.md names.
+    "set_language": {"GET": everyone(405), "POST": everyone(400)},
+    "set_language_i18n": {"GET": everyone(405), "POST": everyone(400)},
     # Catalogue
     "trainings:list": {"GET": everyone(200), "POST": everyone(405)},
     "trainings:calendar": {"GET": everyone(200), "POST": everyone(200)},

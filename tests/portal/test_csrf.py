@@ -51,6 +51,14 @@ admin_world = url_world.admin_world
 
 # Views exempt from the CSRF check, each with the reason. Nothing else may be.
 CSRF_EXEMPT = {
+    "set_language": (
+        "The header's language switch is on every page, public pages are cached whole for "
+        "anonymous visitors and hold no token. All it does is set a cookie (and, signed in, the "
+        "person's language); cross-site cookies are SameSite=Lax, so a forged POST comes signed "
+        "out, and one whose Origin is another site is refused "
+        "(test_a_switch_posted_from_another_site_is_refused)."
+    ),
+    "set_language_i18n": "The same view as set_language, at the address PRODUCT.md names.",
     "members:digest_unsubscribe": (
         "RFC 8058 one-click unsubscribe: mail apps POST List-Unsubscribe=One-Click from no page "
         "of ours, so there can be no token. The unguessable token in the URL is the proof, and a "

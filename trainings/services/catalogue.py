@@ -157,10 +157,12 @@ def training_publish(*, training: Training) -> Training:
     training.sequence += 1
     training.save(update_fields=["status", "sequence", "updated_at"])
     if was_proposal:
-        coordinators = member_selectors.coordinator_emails(agency_id=training.host_agency_id)
-        if coordinators:
+        recipients = member_selectors.coordinator_recipients(agency_id=training.host_agency_id)
+        for language, coordinators in notifications.by_language(recipients):
             notifications.queue(
-                emails.proposal_published(training=training, coordinators=coordinators)
+                emails.proposal_published(
+                    training=training, coordinators=coordinators, language=language
+                )
             )
     return training
 

@@ -91,10 +91,11 @@ def training_propose(
         lead_trainer=lead_trainer,
         status=Status.SUBMITTED,
     )
-    curators = member_selectors.curator_emails()
-    if curators:
+    for language, curators in notifications.by_language(member_selectors.curator_recipients()):
         notifications.queue(
-            emails.training_proposed(training=training, proposed_by=proposed_by, curators=curators)
+            emails.training_proposed(
+                training=training, proposed_by=proposed_by, curators=curators, language=language
+            )
         )
     return training
 

@@ -1,10 +1,11 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
+from portal import languages
 from portal.listing import FilteredListView
 from portal.pagecache import cache_anonymous_page
 
@@ -111,10 +112,11 @@ def series_ics(request, slug: str):
 def my_calendar_ics(request, token: str):
     """A person's own feed: the trainings they hold a confirmed seat at. Calendar apps fetch it
     without signing in, so the secret token is the key; an unknown one answers 404."""
-    _person, trainings = selectors.personal_calendar(token=token)
-    response = _ics_response(
-        ics.build_calendar(trainings, name=_("My NMT trainings")), filename="my-nmt-trainings.ics"
-    )
+    person, trainings = selectors.personal_calendar(token=token)
+    # Calendar apps send no cookie: the feed speaks the person's saved language.
+    with translation.override(languages.for_person(person.language)):
+        body = ics.build_calendar(trainings, name=_("My NMT trainings"))
+    response = _ics_response(body, filename="my-nmt-trainings.ics")
     # Personal: never kept by a shared cache, never indexed.
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex, nofollow"

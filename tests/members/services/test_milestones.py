@@ -136,7 +136,7 @@ def test_a_ticked_milestone_is_public_only_once_a_curator_verifies_it(
     assert item.verified_at is None
     [message] = mail.outbox
     assert message.to == ["curator@example.org"]
-    assert "Agency A reports that it reached “Leadership commits” on January 15, 2026" in (
+    assert "Agency A reports that it reached “Leadership commits” on Thu, Jan 15, 2026" in (
         message.body
     )
     dashboard = _text(client.get(reverse("members:manage_home", args=[agency_a.slug])))
