@@ -11,6 +11,8 @@ import icalendar
 from django.conf import settings
 from django.utils import timezone
 
+from portal import content_language
+
 from .models import Format, Status, Training
 
 PRODID = "-//NMT Community of Practice Portal//Trainings//EN"
@@ -44,7 +46,10 @@ def _events(training: Training) -> Iterable[icalendar.Event]:
         if training.status == Status.CANCELLED:
             title = f"CANCELLED: {title}"
         event.add("summary", title)
-        event.add("description", f"{training.summary}\n\n{url}")
+        # "In Spanish" for content not in the reader's language, as the pages say it.
+        language = content_language.label(training.language)
+        about = f"{training.summary}\n\n{language}" if language else training.summary
+        event.add("description", f"{about}\n\n{url}")
         event.add("url", url)
         location = _location(training)
         if location:

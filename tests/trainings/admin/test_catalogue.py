@@ -52,6 +52,7 @@ def _form_data(training: Training | None, sessions, **overrides) -> dict:
         "slug": training.slug if training else "new-training",
         "kind": training.kind if training else Kind.CONCEPTS,
         "model": training.model if training else "nmt",
+        "language": training.language if training else "en",
         "status": training.status if training else Status.DRAFT,
         "summary": training.summary if training else "A summary.",
         "description": training.description if training else "",
