@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 from io import StringIO
 
@@ -7,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
+from community.management.commands._demo_hosting import arrival_times
 from members.models import Agency, AgencyLanguage, Person, User
 from portal.models import ContentLanguage, OutboxEmail, ServedLanguage
 from resources.models import Resource
@@ -146,6 +148,24 @@ def test_seed_demo_registrations_arrived_in_the_past_and_the_waitlist_reads_in_a
         assert set(statuses[confirmed:]) <= {RegistrationStatus.WAITLISTED}, training
         waitlists += RegistrationStatus.WAITLISTED in statuses
     assert waitlists >= 1
+
+
+@pytest.mark.parametrize("opened_ago", [dt.timedelta(hours=1), dt.timedelta(minutes=2)])
+def test_demo_arrivals_never_come_before_registration_opened(opened_ago):
+    # Registration that opened moments before seeding: 30 people still come one after
+    # another, after it opened and before now (a seed run at 11:30 on the day a training
+    # opened at 09:30 used to date them before the opening).
+    now = timezone.now()
+    training = Training(
+        starts_at=now + dt.timedelta(days=60),
+        registration_opens_at=now - opened_ago,
+        registration_closes_at=now + dt.timedelta(days=58),
+    )
+    arrivals = arrival_times(training, 30, now=now)
+    assert len(set(arrivals)) == 30
+    assert arrivals == sorted(arrivals)
+    assert training.registration_opens_at <= arrivals[0]
+    assert arrivals[-1] < now
 
 
 def test_seed_demo_gives_the_practitioner_certificates_a_pending_evaluation_and_a_check_in(
