@@ -15,7 +15,6 @@ from django.views.generic import DetailView, TemplateView
 from members import selectors as member_selectors
 from members import services as member_services
 from members.forms import DeleteAccountForm, PersonForm
-from members.models import Agency
 from members.permissions import coordinator_required
 from portal import languages
 from portal.charts import bar_chart
@@ -84,9 +83,11 @@ class CommunityView(TemplateView):
 
 
 class AgencyDetailView(DetailView):
-    model = Agency
     template_name = "members/agency_detail.html"
     context_object_name = "agency"
+
+    def get_queryset(self):
+        return member_selectors.agency_public_queryset()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -3,6 +3,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import ServedLanguage
+
 from .models import (
     Agency,
     AgencyKind,
@@ -41,6 +43,13 @@ class AgencyFilter(django_filters.FilterSet):
         choices=PracticeModel.choices,
         empty_label=_("NMT or NME"),
         method="filter_model",
+    )
+    # One row per agency and language (a unique constraint), so the join repeats no agency.
+    language = django_filters.ChoiceFilter(
+        label=_("Language served"),
+        field_name="languages__language",
+        choices=ServedLanguage.choices,
+        empty_label=_("Any language"),
     )
 
     class Meta:

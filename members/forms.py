@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import languages
 from portal.forms import https_urls
+from portal.models import ServedLanguage
 
 from .models import (
     Agency,
@@ -16,6 +17,7 @@ from .models import (
     validate_practice_year,
     validate_sensory_spaces,
 )
+from .selectors import agency_languages
 from .services import person_for_user, person_update
 
 
@@ -69,16 +71,35 @@ class PersonForm(forms.Form):
 
 class AgencyProfileForm(forms.ModelForm):
     """What the agency says about itself, saved at once. The verified claims (NMT status,
-    practising since, sensory spaces) are not here: see ``AgencyStatusRequestForm``."""
+    practising since, sensory spaces) are not here: see ``AgencyStatusRequestForm``.
+    ``languages`` is saved by the same service (``agency_update(languages=...)``)."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("Languages served"),
+        choices=ServedLanguage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The languages your staff work with children and families in."),
+    )
 
     class Meta:
         model = Agency
         fields = [
             "name", "kind", "county", "city", "website", "description", "practises_nmt",
-            "practises_nme", "sensory_spaces_note", "contact_email", "logo",
+            "practises_nme", "languages", "sensory_spaces_note", "contact_email", "logo",
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
         formfield_callback = https_urls
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["languages"].initial = agency_languages(agency=self.instance)
+
+    def profile(self) -> dict:
+        """The service's keyword arguments: the model's fields, and the languages apart."""
+        fields = dict(self.cleaned_data)
+        return {"fields": fields, "languages": fields.pop("languages")}
 
 
 class AgencyStatusRequestForm(forms.Form):

@@ -4,15 +4,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
+
+from portal.models import ServedLanguage
 
 from .filters import AgencyFilter, RosterFilter
 from .models import (
     CLAIM_FIELDS,
     Agency,
+    AgencyLanguage,
     AgencyMilestone,
     AgencyStatusRequest,
     Credential,
@@ -31,8 +34,30 @@ from .models import (
 )
 
 
+def agency_languages_prefetch() -> Prefetch:
+    """An agency's languages in the order of their choices (English, Spanish, then the
+    others), not by code, which would put American Sign Language ("ase") first."""
+    order = Case(
+        *(When(language=code, then=Value(n)) for n, code in enumerate(ServedLanguage.values)),
+        default=Value(len(ServedLanguage.values)),
+    )
+    return Prefetch("languages", queryset=AgencyLanguage.objects.order_by(order, "language"))
+
+
 def agency_directory(*, data=None) -> AgencyFilter:
-    return AgencyFilter(data or None, queryset=Agency.objects.order_by("name"))
+    queryset = Agency.objects.order_by("name").prefetch_related(agency_languages_prefetch())
+    return AgencyFilter(data or None, queryset=queryset)
+
+
+def agency_public_queryset() -> QuerySet[Agency]:
+    """Agencies as their public profile shows them, with the languages they serve."""
+    return Agency.objects.prefetch_related(agency_languages_prefetch())
+
+
+def agency_languages(*, agency: Agency) -> list[str]:
+    """The codes of the languages an agency serves, in the choices' order (a form's initial)."""
+    served = set(agency.languages.values_list("language", flat=True))
+    return [code for code in ServedLanguage.values if code in served]
 
 
 def stage_counts(credentials: QuerySet[Credential], **extra) -> dict[str, int]:

@@ -75,11 +75,12 @@ class ResourceAdmin(
     form = ResourceAdminForm
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = [
-        "title", "kind", "status", "visibility", "featured", "featured_order", "published_at",
-        "preview_link",
+        "title", "kind", "language", "status", "visibility", "featured", "featured_order",
+        "published_at", "preview_link",
     ]  # fmt: skip
     list_filter = [
-        ModerationFilter, "status", "kind", "topics", "audiences", "visibility", "featured",
+        ModerationFilter, "status", "kind", "language", "topics", "audiences", "visibility",
+        "featured",
     ]  # fmt: skip
     list_editable = ["featured_order"]
     search_fields = ["title", "summary", "contributed_by__display_name"]
@@ -91,7 +92,7 @@ class ResourceAdmin(
     readonly_fields = ["file_type", "file_size", "reviewed_by", "created_at", "updated_at"]
     actions = ["publish", "feature", "unfeature", "archive"]
     fieldsets = (
-        (None, {"fields": ("title", "slug", "kind", "model", "summary", "body")}),
+        (None, {"fields": ("title", "slug", "kind", "model", "language", "summary", "body")}),
         (_("File or link"), {"fields": ("file", "file_type", "file_size", "external_url")}),
         (_("Browsing"), {"fields": ("topics", "audiences", "trainings")}),
         (

@@ -2,6 +2,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.content_language import LanguageFilter
+
 from .models import Audience, Resource, ResourceKind, ResourceModel, Topic
 
 
@@ -38,6 +40,9 @@ class ResourceFilter(django_filters.FilterSet):
         choices=ResourceModel.choices[:2],
         empty_label=_("NMT or NME"),
         method="filter_model",
+    )
+    language = LanguageFilter(
+        help_text=_("Bilingual resources are listed under English and under Spanish.")
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),

@@ -9,6 +9,7 @@ from members import selectors as member_selectors
 from members.models import Agency, Person, User
 from portal import notifications
 from portal.exceptions import ApplicationError
+from portal.models import ContentLanguage
 from portal.slugs import unique_slug
 
 from . import emails, uploads
@@ -37,6 +38,7 @@ def resource_propose(
     body: str,
     kind: str,
     model: str,
+    language: str = ContentLanguage.EN,
     topics=(),
     audiences=(),
     upload=None,
@@ -53,6 +55,7 @@ def resource_propose(
         body=body,
         kind=kind,
         model=model,
+        language=language,
         external_url=external_url,
         status=ResourceStatus.SUBMITTED,
         contributed_by=person,

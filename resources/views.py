@@ -96,6 +96,7 @@ def resource_share(request):
                 body=data["body"],
                 kind=data["kind"],
                 model=data["model"],
+                language=data["language"],
                 topics=data["topics"],
                 audiences=data["audiences"],
                 upload=data.get("file"),

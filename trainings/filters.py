@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import County
+from portal.content_language import LanguageFilter
 
 from .models import Format, Kind, Model, RegistrationStatus, Status, Training
 
@@ -50,7 +51,8 @@ class TrainingFilterForm(forms.Form):
 
 class TrainingFilter(django_filters.FilterSet):
     """The catalogue filters of the URL contract (PRODUCT.md): q, kind, model, format, county,
-    start_after, start_before, open. An unknown value makes the form invalid, never a 500."""
+    language, start_after, start_before, open. An unknown value makes the form invalid, never
+    a 500."""
 
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -69,6 +71,9 @@ class TrainingFilter(django_filters.FilterSet):
     )
     county = django_filters.ChoiceFilter(
         label=_("County"), choices=County.choices, empty_label=_("Any county")
+    )
+    language = LanguageFilter(
+        help_text=_("Bilingual trainings are listed under English and under Spanish.")
     )
     start_after = django_filters.DateFilter(
         label=_("From"), method="filter_start_after", widget=DATE_INPUT

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import content_language
+
 from .models import Format, Status, Training
 
 PRODID = "-//NMT Community of Practice Portal//Trainings//EN"
@@ -51,7 +53,10 @@ def _events(training: Training) -> Iterable[icalendar.Event]:
         if training.status == Status.CANCELLED:
             title = _("CANCELLED: %(title)s") % {"title": title}
         event.add("summary", title)
-        event.add("description", f"{training.summary}\n\n{url}")
+        # "In Spanish" for content not in the reader's language, as the pages say it.
+        language = content_language.label(training.language)
+        about = f"{training.summary}\n\n{language}" if language else training.summary
+        event.add("description", f"{about}\n\n{url}")
         event.add("url", url)
         location = _location(training)
         if location:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, County, Person
+from portal.models import ContentLanguage
 
 from .models import Format, Kind, Model
 from .recurrence import local_moment
@@ -34,6 +35,15 @@ class ProposalForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.CONCEPTS)
     model = forms.ChoiceField(label=_("Model"), choices=Model.choices, initial=Model.NMT)
+    # Not sent (an older form, a script): English, the model's default.
+    language = forms.TypedChoiceField(
+        label=_("Language"),
+        choices=ContentLanguage.choices,
+        initial=ContentLanguage.EN,
+        required=False,
+        empty_value=ContentLanguage.EN,
+        help_text=_("The language the training is delivered in."),
+    )
     summary = forms.CharField(
         label=_("Summary"),
         max_length=300,
@@ -164,8 +174,8 @@ class ProposalForm(forms.Form):
         """The service's keyword arguments."""
         data = self.cleaned_data
         names = [
-            "title", "kind", "model", "summary", "description", "format", "venue_name",
-            "venue_address", "county", "online_url", "capacity", "contact_email",
+            "title", "kind", "model", "language", "summary", "description", "format",
+            "venue_name", "venue_address", "county", "online_url", "capacity", "contact_email",
         ]  # fmt: skip
         return {
             **{name: data[name] for name in names},

@@ -72,8 +72,8 @@ class TrainingResource(FormulaSafeResourceMixin, ImportResource):
         model = Training
         import_id_fields = ["slug"]
         fields = [
-            "slug", "title", "kind", "model", "status", "summary", "description", "format",
-            "venue_name", "venue_address", "county", "capacity", "registration_opens_at",
+            "slug", "title", "kind", "model", "language", "status", "summary", "description",
+            "format", "venue_name", "venue_address", "county", "capacity", "registration_opens_at",
             "registration_closes_at", "host_agency", "contact_email", "prerequisites",
             "sessions",
         ]  # fmt: skip

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.content_language import language_tags
+
 from .models import Format, Status, Training
 
 _ATTENDANCE_MODE = {
@@ -33,6 +35,8 @@ def event_data(training: Training) -> dict:
         else "https://schema.org/EventScheduled",
         "eventAttendanceMode": _ATTENDANCE_MODE[training.format],
     }
+    tags = language_tags(training.language)
+    data["inLanguage"] = tags[0] if len(tags) == 1 else tags
     locations = []
     if training.format != Format.ONLINE:
         locations.append(

@@ -1,5 +1,6 @@
 """Agencies in the admin: their profile, staff and figures, with import and export."""
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -8,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import ImportExportAdmin
 from portal.forms import URL_FIELD_OVERRIDES
+from portal.models import ServedLanguage
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
-from .. import services
+from .. import selectors, services
 from ..models import (
     Agency,
     Membership,
@@ -44,15 +46,51 @@ def _stage_count(level: str):
     )
 
 
+class AgencyAdminForm(forms.ModelForm):
+    """The agency, with the languages it serves as checkboxes (saved by
+    ``services.agency_languages_set`` in the same transaction as the agency)."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("Languages served"),
+        choices=ServedLanguage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    # The admin supplies the model and the fields.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["languages"].initial = selectors.agency_languages(agency=self.instance)
+
+
+class LanguageServedFilter(admin.SimpleListFilter):
+    title = _("language served")
+    parameter_name = "language"
+
+    def lookups(self, request, model_admin):
+        return ServedLanguage.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ServedLanguage.values:
+            return queryset.filter(languages__language=self.value())
+        return queryset
+
+
 @admin.register(Agency)
 class AgencyAdmin(ImportExportAdmin):
+    form = AgencyAdminForm
     resource_classes = [AgencyResource]
     formats = ADMIN_FORMATS
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = [
-        "name", "kind", "county", "nmt_status", "staff", "concepts", "phase_1", "trainers",
+        "name", "kind", "county", "nmt_status", "languages_served", "staff", "concepts",
+        "phase_1", "trainers",
     ]  # fmt: skip
-    list_filter = ["nmt_status", "kind", "county", "practises_nmt", "practises_nme"]
+    list_filter = [
+        "nmt_status", "kind", "county", "practises_nmt", "practises_nme", LanguageServedFilter,
+    ]  # fmt: skip
     search_fields = ["name", "city"]
     # Explicit: the counts below group the query, which drops Meta.ordering, and the agency
     # autocomplete (Training, Series) pages through it.
@@ -76,7 +114,12 @@ class AgencyAdmin(ImportExportAdmin):
                 phase_1_count=_stage_count("phase_1"),
                 trainers_count=_stage_count("phase_2"),
             )
+            .prefetch_related(selectors.agency_languages_prefetch())
         )
+
+    @admin.display(description=_("languages served"))
+    def languages_served(self, obj):
+        return ", ".join(str(row) for row in obj.languages.all())
 
     @admin.display(description=_("staff"), ordering="staff_count")
     def staff(self, obj):
@@ -96,6 +139,14 @@ class AgencyAdmin(ImportExportAdmin):
 
     def save_model(self, request, obj, form, change):
         services.agency_save(agency=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The admin's change view runs in one transaction: the agency and its languages are
+        # saved together or not at all.
+        services.agency_languages_set(
+            agency=form.instance, languages=form.cleaned_data["languages"]
+        )
 
     def get_urls(self):
         urls = [

@@ -4,7 +4,7 @@ invitations (``invitations``), credentials (``credentials``), the roster import 
 site-certification milestones (``milestones``), the claims curators verify (``claims``) and the
 community digest's subscriptions (``digests``)."""
 
-from .agencies import agency_save, agency_update
+from .agencies import agency_languages_set, agency_save, agency_update
 from .claims import (
     agency_status_request_approve,
     agency_status_request_decline,
@@ -21,7 +21,7 @@ from .digests import (
     digest_unsubscribe_url,
     weekly_digest_set,
 )
-from .errors import ClaimError, InvitationError, MembershipError
+from .errors import AgencyError, ClaimError, InvitationError, MembershipError
 from .invitations import (
     INVITATION_SALT,
     invitation_accept,
@@ -51,12 +51,14 @@ from .roster import roster_import
 
 __all__ = [
     "INVITATION_SALT",
+    "AgencyError",
     "ClaimError",
     "DigestError",
     "InvitationError",
     "MembershipError",
     "account_delete_check",
     "account_erase",
+    "agency_languages_set",
     "agency_save",
     "agency_status_request_approve",
     "agency_status_request_decline",

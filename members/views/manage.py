@@ -28,7 +28,7 @@ from ..forms import (
 from ..models import CredentialSource, MembershipState, SiteMilestone
 from ..permissions import CoordinatorRequiredMixin, coordinator_required
 from ..roster_import import parse_roster
-from ..services import ClaimError
+from ..services import AgencyError, ClaimError
 
 IMPORT_SESSION_KEY = "roster_import:{agency_id}"
 ROSTER_PAGE_SIZE = 50
@@ -99,9 +99,13 @@ def _profile_page(request, agency, *, form=None, request_form=None):
 def manage_profile(request, agency):
     form = AgencyProfileForm(request.POST or None, request.FILES or None, instance=agency)
     if request.method == "POST" and form.is_valid():
-        services.agency_update(agency=agency, fields=form.cleaned_data)
-        messages.success(request, _("The agency profile is saved."))
-        return redirect("members:manage_profile", slug=agency.slug)
+        try:
+            services.agency_update(agency=agency, **form.profile())
+        except AgencyError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("The agency profile is saved."))
+            return redirect("members:manage_profile", slug=agency.slug)
     if request.method == "POST":
         # The form changed the instance while validating: show the page from the stored row.
         agency.refresh_from_db()

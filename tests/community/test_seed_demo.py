@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 from io import StringIO
 
@@ -7,8 +8,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Min
 from django.utils import timezone
 
-from members.models import Agency, Person, User
-from portal.models import OutboxEmail
+from community.management.commands._demo_hosting import arrival_times
+from members.models import Agency, AgencyLanguage, Person, User
+from portal.models import ContentLanguage, OutboxEmail, ServedLanguage
 from resources.models import Resource
 from trainings import selectors
 from trainings.models import (
@@ -53,6 +55,12 @@ def _snapshot() -> dict:
                 "training__slug", "starts_at", "ends_at", "title"
             )
         ),
+        "resources": list(Resource.objects.order_by("slug").values("slug", "language")),
+        "languages": list(
+            AgencyLanguage.objects.order_by("agency__slug", "language").values_list(
+                "agency__slug", "language"
+            )
+        ),
     }
 
 
@@ -77,8 +85,9 @@ def test_seed_demo_creates_the_region_agencies_and_the_demo_sign_ins(seeded):
 def test_seed_demo_creates_a_realistic_catalogue(seeded):
     now = timezone.now()
     trainings = Training.objects.all()
-    # Besides the meetings of the community-of-practice series (tested below).
-    assert 55 <= trainings.filter(series__isnull=True).count() <= 61
+    # Besides the meetings of the community-of-practice series (tested below); five of them
+    # in Spanish or in both languages.
+    assert 60 <= trainings.filter(series__isnull=True).count() <= 66
     listed_upcoming = trainings.listed().upcoming()
     assert listed_upcoming.count() >= 25
     assert trainings.listed().past().count() >= 10
@@ -141,6 +150,24 @@ def test_seed_demo_registrations_arrived_in_the_past_and_the_waitlist_reads_in_a
     assert waitlists >= 1
 
 
+@pytest.mark.parametrize("opened_ago", [dt.timedelta(hours=1), dt.timedelta(minutes=2)])
+def test_demo_arrivals_never_come_before_registration_opened(opened_ago):
+    # Registration that opened moments before seeding: 30 people still come one after
+    # another, after it opened and before now (a seed run at 11:30 on the day a training
+    # opened at 09:30 used to date them before the opening).
+    now = timezone.now()
+    training = Training(
+        starts_at=now + dt.timedelta(days=60),
+        registration_opens_at=now - opened_ago,
+        registration_closes_at=now + dt.timedelta(days=58),
+    )
+    arrivals = arrival_times(training, 30, now=now)
+    assert len(set(arrivals)) == 30
+    assert arrivals == sorted(arrivals)
+    assert training.registration_opens_at <= arrivals[0]
+    assert arrivals[-1] < now
+
+
 def test_seed_demo_gives_the_practitioner_certificates_a_pending_evaluation_and_a_check_in(
     seeded,
 ):
@@ -178,6 +205,39 @@ def test_seed_demo_creates_a_series_with_its_meetings_and_a_proposal(seeded):
     assert proposal.host_agency.slug == "san-mateo-county-bhrs"
     assert proposal.lead_trainer.credentials.filter(level__in=["phase_2", "mentor"]).exists()
     assert proposal.lead_trainer.memberships.filter(agency=proposal.host_agency).exists()
+
+
+def test_seed_demo_has_content_in_spanish_and_in_both_languages(seeded):
+    listed_upcoming = Training.objects.listed().upcoming()
+    spanish = listed_upcoming.filter(language=ContentLanguage.ES)
+    assert spanish.count() >= 2
+    assert listed_upcoming.filter(language=ContentLanguage.BILINGUAL).exists()
+    assert Training.objects.listed().past().filter(language=ContentLanguage.ES).exists()
+    # Written in Spanish, not the English demo text: its description is the Spanish one.
+    assert all("se imparte en español" in training.description for training in spanish)
+    library = Resource.objects.published()
+    assert library.filter(language=ContentLanguage.ES).count() >= 2
+    assert library.filter(language=ContentLanguage.BILINGUAL).exists()
+    assert library.filter(language=ContentLanguage.EN).count() > 30
+
+
+def test_seed_demo_agencies_serve_spanish_and_other_languages(seeded):
+    served = AgencyLanguage.objects.values_list("language", flat=True)
+    assert {ServedLanguage.ES, ServedLanguage.VI, ServedLanguage.ZH} <= set(served)
+    assert Agency.objects.filter(languages__language=ServedLanguage.ES).count() >= 10
+    # One agency serves English only, so the directory's filter leaves something out.
+    assert Agency.objects.exclude(languages__language=ServedLanguage.ES).exists()
+
+
+def test_seed_demo_leaves_the_languages_an_agency_chose(settings):
+    settings.DEBUG = True
+    _seed()
+    agency = Agency.objects.get(slug="a-better-way")
+    agency.languages.exclude(language=ServedLanguage.EN).delete()
+
+    _seed()
+
+    assert list(agency.languages.values_list("language", flat=True)) == [ServedLanguage.EN]
 
 
 def test_seed_demo_run_again_changes_nothing(settings):

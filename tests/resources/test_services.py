@@ -308,6 +308,7 @@ def test_publishing_through_the_change_form_emails_the_contributor(
         "slug": resource.slug,
         "kind": resource.kind,
         "model": resource.model,
+        "language": resource.language,
         "summary": resource.summary,
         "body": "",
         "external_url": resource.external_url,

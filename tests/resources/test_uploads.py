@@ -250,6 +250,7 @@ def admin_data(**overrides) -> dict:
         "slug": "regulation-first",
         "kind": ResourceKind.GUIDE,
         "model": ResourceModel.BOTH,
+        "language": "en",
         "summary": "A one-page guide.",
         "body": "",
         "external_url": "",

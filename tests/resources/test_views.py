@@ -422,7 +422,10 @@ def make_resources(count: int) -> None:
 
 
 @pytest.mark.parametrize("count", [1, 200])
-@pytest.mark.parametrize("params", [{}, {"q": "regulation"}, {"q": "regulation", "sort": "newest"}])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"q": "regulation"}, {"q": "regulation", "sort": "newest", "language": "en"}],
+)
 def test_list_page_queries_do_not_grow_with_the_resources(
     client, django_assert_num_queries, count, params
 ):

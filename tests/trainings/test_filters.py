@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from members.models import County
+from portal.models import ContentLanguage
 from tests.factories import TrainingFactory, pacific
 from trainings.models import Format, Kind, Model, SeatsState, Status, Training
 from trainings.selectors import training_archive, training_catalogue
@@ -124,8 +125,11 @@ def test_filters_combine():
 
 @pytest.mark.parametrize(
     "query",
-    ["kind=phase_3", "model=nmx", "format=carrier_pigeon", "county=los_angeles", "kind=PHASE_1"],
-)
+    [
+        "kind=phase_3", "model=nmx", "format=carrier_pigeon", "county=los_angeles",
+        "kind=PHASE_1", "language=fr", "language=bilingual", "language=ES",
+    ],
+)  # fmt: skip
 def test_unknown_choice_value_makes_the_filters_invalid(query):
     name = query.split("=")[0]
     assert name in _errors(query)
@@ -133,7 +137,50 @@ def test_unknown_choice_value_makes_the_filters_invalid(query):
 
 def test_empty_values_are_ignored():
     trainings = {TrainingFactory(), TrainingFactory(kind=Kind.PHASE_2)}
-    assert _results("q=&kind=&model=&format=&county=&start_after=&start_before=") == trainings
+    assert (
+        _results("q=&kind=&model=&format=&county=&language=&start_after=&start_before=")
+        == trainings
+    )
+
+
+# --- language ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_each_language():
+    return {
+        language: TrainingFactory(language=language, title=f"In {language}")
+        for language in ContentLanguage.values
+    }
+
+
+def test_spanish_lists_spanish_and_bilingual_trainings(in_each_language):
+    assert _results("language=es") == {
+        in_each_language[ContentLanguage.ES],
+        in_each_language[ContentLanguage.BILINGUAL],
+    }
+
+
+def test_english_lists_english_and_bilingual_trainings_but_not_spanish_only_ones(
+    in_each_language,
+):
+    assert _results("language=en") == {
+        in_each_language[ContentLanguage.EN],
+        in_each_language[ContentLanguage.BILINGUAL],
+    }
+
+
+def test_language_combines_with_the_other_filters(in_each_language):
+    online = TrainingFactory(language=ContentLanguage.ES, format=Format.ONLINE)
+    assert _results("language=es&format=online") == {online}
+
+
+def test_archive_filters_by_language_too():
+    past_spanish = TrainingFactory(days_ahead=-20, language=ContentLanguage.ES)
+    TrainingFactory(days_ahead=-20, language=ContentLanguage.EN)
+    archive = training_archive(data=QueryDict("language=es"))
+    assert archive.is_valid()
+    assert list(archive.qs) == [past_spanish]
 
 
 # --- dates ------------------------------------------------------------------------------------

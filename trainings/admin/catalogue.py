@@ -156,10 +156,12 @@ class TrainingAdmin(
     formats = ADMIN_FORMATS
     form = TrainingAdminForm
     list_display = [
-        "title", "kind", "model", "first_session", "county", "format", "seats", "status_badge",
-        "roster_link",
+        "title", "kind", "model", "language", "first_session", "county", "format", "seats",
+        "status_badge", "roster_link",
     ]  # fmt: skip
-    list_filter = [ProposalQueueFilter, WhenFilter, "kind", "model", "status", "county", "format"]
+    list_filter = [
+        ProposalQueueFilter, WhenFilter, "kind", "model", "language", "status", "county", "format",
+    ]  # fmt: skip
     list_select_related = ["host_agency"]
     search_fields = ["title", "summary", "venue_name", "host_agency__name"]
     date_hierarchy = "starts_at"
@@ -179,7 +181,21 @@ class TrainingAdmin(
     actions = ["publish", "cancel", "duplicate"]
     formfield_overrides = URL_FIELD_OVERRIDES
     fieldsets = (
-        (None, {"fields": ("title", "slug", "kind", "model", "status", "summary", "description")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "kind",
+                    "model",
+                    "language",
+                    "status",
+                    "summary",
+                    "description",
+                )
+            },
+        ),
         (_("Where"), {"fields": ("format", "venue_name", "venue_address", "county", "online_url")}),
         (
             _("Registration"),

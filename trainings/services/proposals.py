@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from members import selectors as member_selectors
 from members.models import Agency, Credential, CredentialLevel, Person, User
 from portal import notifications
+from portal.models import ContentLanguage
 
 from .. import emails
 from ..models import Status, Training
@@ -42,6 +43,7 @@ def training_propose(
     title: str,
     kind: str,
     model: str,
+    language: str = ContentLanguage.EN,
     summary: str,
     description: str = "",
     format: str,
@@ -78,6 +80,7 @@ def training_propose(
         title=title.strip(),
         kind=kind,
         model=model,
+        language=language,
         summary=summary.strip(),
         description=description,
         format=format,

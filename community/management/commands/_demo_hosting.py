@@ -63,18 +63,19 @@ def arrival_times(training: Training, count: int, *, now: dt.datetime) -> list[d
     """When ``count`` people registered for ``training``, one after another: inside its
     registration window (from its opening, or 30 days before it starts) and before ``now``, so
     the first to come hold the seats and the waitlist reads in the order people came."""
-    latest = min(now, training.registration_deadline) - dt.timedelta(minutes=5)
+    ceiling = min(now, training.registration_deadline)
+    latest = ceiling - dt.timedelta(minutes=5)
     opens = training.registration_opens_at
     if opens is None:
         earliest = min(
             training.starts_at - dt.timedelta(days=30), latest - dt.timedelta(minutes=7 * count)
         )
     else:
-        # Never before the opening, however recent it is (it can be minutes ago, at some
-        # hours of the day): the window is then shorter and the arrivals closer together.
+        # Never before registration opened, even when it opened an hour ago: then they all
+        # came in that hour (or in the last minutes, closer together).
         earliest = opens
-        latest = max(latest, min(now, training.registration_deadline))
-        latest = max(latest, earliest + dt.timedelta(microseconds=count))
+        if latest <= earliest:
+            latest = ceiling
     step = (latest - earliest) / max(count, 1)
     return [earliest + step * index for index in range(count)]
 

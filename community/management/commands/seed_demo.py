@@ -36,6 +36,7 @@ from members.models import (
     User,
     levels_from,
 )
+from portal.models import ContentLanguage
 from resources.models import (
     DEFAULT_AUDIENCES,
     DEFAULT_TOPICS,
@@ -62,6 +63,14 @@ from trainings.models import (
 
 from ._demo_certificates import mark_every_session, seed_certificates
 from ._demo_hosting import arrival_times, seed_proposal, seed_series
+from ._demo_languages import (
+    BODY_ES,
+    DESCRIPTION_BILINGUAL,
+    DESCRIPTION_ES,
+    TRAINING_PLANS,
+    seed_agency_languages,
+)
+from ._demo_languages import RESOURCES as RESOURCES_IN_SPANISH
 from ._demo_library import BODY, RESOURCES, SUMMARIES, tiny_pdf
 
 DEMO_PASSWORD = "nmt-demo-2026"
@@ -188,6 +197,8 @@ class Plan:
     status: str = Status.PUBLISHED
     prerequisites: str = ""
     opens_days_before: int | None = 60
+    language: str = ContentLanguage.EN
+    description: str = DESCRIPTION
 
 
 def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -383,6 +394,20 @@ def build_plans(today: dt.date) -> list[Plan]:
                 status=status,
             )
         )
+    # Trainings given in Spanish, or in both languages (written so: _demo_languages).
+    for entry in TRAINING_PLANS:
+        entry = dict(entry)
+        day = today + dt.timedelta(days=entry.pop("days"))
+        start_hour, end_hour = entry.pop("hours")
+        spanish = entry["language"] == ContentLanguage.ES
+        plans.append(
+            Plan(
+                **entry,
+                sessions=[(local(day, start_hour), local(day, end_hour))],
+                seats_taken=rng.randint(4, entry["capacity"] - 4),
+                description=DESCRIPTION_ES if spanish else DESCRIPTION_BILINGUAL,
+            )
+        )
     return plans
 
 
@@ -403,6 +428,7 @@ class Command(BaseCommand):
             )
         users = self._users()
         agencies = self._agencies()
+        seed_agency_languages()
         people = self._rosters(timezone.localdate())
         trainings = self._trainings(timezone.localdate())
         self._demo_registrations()
@@ -786,6 +812,48 @@ class Command(BaseCommand):
                     rng.sample(trainings, k=min(len(trainings), rng.randint(0, 3)))
                 )
             created += 1
+        return created + self._library_in_spanish(topics, audiences, agencies)
+
+    def _library_in_spanish(self, topics, audiences, agencies) -> int:
+        """A few resources written in Spanish, or in both languages, all published."""
+        rng = random.Random(41)
+        created = 0
+        for (
+            title,
+            kind,
+            topic_slugs,
+            audience_slugs,
+            model,
+            members,
+            featured,
+            language,
+            summary,
+        ) in RESOURCES_IN_SPANISH:
+            slug = slugify(title)
+            if Resource.objects.filter(slug=slug).exists():
+                continue
+            resource = Resource(
+                title=title,
+                slug=slug,
+                summary=summary,
+                body=BODY_ES.format(summary=summary),
+                kind=kind,
+                model=model,
+                language=language,
+                visibility=Visibility.MEMBERS if members else Visibility.PUBLIC,
+                status=ResourceStatus.PUBLISHED,
+                featured=featured,
+                contributed_agency=rng.choice(agencies),
+                published_at=timezone.now() - dt.timedelta(days=rng.randint(1, 200)),
+            )
+            pdf = tiny_pdf(title, [summary[:95], "No contiene informacion de clientes."])
+            resource.file.save(f"{slug}.pdf", ContentFile(pdf), save=False)
+            resource.file_type = "application/pdf"
+            resource.file_size = len(pdf)
+            resource.save()
+            resource.topics.set([topics[t] for t in topic_slugs if t in topics])
+            resource.audiences.set([audiences[a] for a in audience_slugs if a in audiences])
+            created += 1
         return created
 
     def _trainings(self, today: dt.date) -> int:
@@ -816,8 +884,9 @@ class Command(BaseCommand):
                 title=plan.title,
                 kind=plan.kind,
                 model=plan.model,
+                language=plan.language,
                 summary=plan.summary,
-                description=DESCRIPTION,
+                description=plan.description,
                 format=plan.format,
                 venue_name=venue_name,
                 venue_address=venue_address,

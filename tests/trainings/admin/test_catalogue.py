@@ -52,6 +52,7 @@ def _form_data(training: Training | None, sessions, **overrides) -> dict:
         "slug": training.slug if training else "new-training",
         "kind": training.kind if training else Kind.CONCEPTS,
         "model": training.model if training else "nmt",
+        "language": training.language if training else "en",
         "status": training.status if training else Status.DRAFT,
         "summary": training.summary if training else "A summary.",
         "description": training.description if training else "",
@@ -324,6 +325,7 @@ def _formula_training() -> Training:
         description="@SUM(A1)",
         venue_name="-Basement-",
         prerequisites="\tindented",
+        language="es",
     )
 
 
@@ -356,7 +358,7 @@ def test_training_csv_export_has_a_byte_order_mark_and_quoted_formulas(curator_c
 def test_an_exported_training_file_imports_back_unchanged(curator_client, file_format):
     training = _formula_training()
     content = admin_export(curator_client, "trainings_training", file_format).content
-    Training.objects.filter(pk=training.pk).update(title="Renamed", summary="Short")
+    Training.objects.filter(pk=training.pk).update(title="Renamed", summary="Short", language="en")
 
     form = curator_client.get(reverse("admin:trainings_training_import")).context["form"]
     formats = {label: value for value, label in form.fields["format"].choices}
@@ -379,6 +381,7 @@ def test_an_exported_training_file_imports_back_unchanged(curator_client, file_f
     assert (training.title, training.summary) == (FORMULA, "+1 for regulation")
     assert (training.description, training.venue_name) == ("@SUM(A1)", "-Basement-")
     assert training.prerequisites == "\tindented"
+    assert training.language == "es"
 
 
 # --- Deleting ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import CredentialLevel, MembershipState, Role
+from portal.models import ContentLanguage
 from tests.factories import CredentialFactory, MembershipFactory, TrainingFactory, UserFactory
 from tests.trainings.factories import member
 from trainings import services
@@ -125,6 +126,30 @@ def test_a_coordinator_proposes_a_training_saved_as_submitted_and_hosted_by_thei
     ]
     assert training.starts_at == sessions[0][0]
     assert training.ends_at == sessions[1][1]
+
+
+def test_a_proposal_keeps_the_language_it_is_given_in(coordinator_client, home_agency, trainer):
+    page = coordinator_client.get(propose_url(home_agency)).content.decode()
+    assert '<select name="language"' in page
+    response = coordinator_client.post(
+        propose_url(home_agency), form_data(trainer, language=ContentLanguage.BILINGUAL)
+    )
+    assert response.status_code == 302
+    assert Training.objects.get().language == ContentLanguage.BILINGUAL
+
+
+def test_a_proposal_without_a_language_is_in_english(coordinator_client, home_agency, trainer):
+    assert coordinator_client.post(propose_url(home_agency), form_data(trainer)).status_code == 302
+    assert Training.objects.get().language == ContentLanguage.EN
+
+
+def test_a_proposal_in_an_unknown_language_is_refused_beside_the_field(
+    coordinator_client, home_agency, trainer
+):
+    response = coordinator_client.post(propose_url(home_agency), form_data(trainer, language="fr"))
+    assert response.status_code == 400
+    assert 'id="id_language_error"' in response.content.decode()
+    assert not Training.objects.exists()
 
 
 def test_the_form_offers_only_the_agency_trainers_as_lead(
