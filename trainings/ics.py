@@ -1,4 +1,5 @@
-"""iCalendar files for trainings (RFC 5545), built with the icalendar library.
+"""iCalendar files for trainings (RFC 5545), built with the icalendar library, their text in
+the active language (the request's).
 
 One VEVENT per session. Each UID is derived from the session's primary key, so it never changes;
 SEQUENCE is the training's, bumped by the services whenever the training changes. Times carry
@@ -10,6 +11,7 @@ from collections.abc import Iterable
 import icalendar
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Format, Status, Training
 
@@ -18,11 +20,11 @@ PRODID = "-//NMT Community of Practice Portal//Trainings//EN"
 
 def _location(training: Training) -> str:
     if training.format == Format.ONLINE:
-        return "Online"
+        return _("Online")
     parts = [training.venue_name, training.venue_address]
     location = ", ".join(part for part in parts if part)
     if training.format == Format.HYBRID:
-        location = f"{location} (or online)" if location else "Hybrid"
+        location = _("%(place)s (or online)") % {"place": location} if location else _("Hybrid")
     return location
 
 
@@ -40,9 +42,13 @@ def _events(training: Training) -> Iterable[icalendar.Event]:
         event.add("dtend", timezone.localtime(session.ends_at))
         title = training.title
         if len(sessions) > 1:
-            title = f"{title} (session {number} of {len(sessions)})"
+            title = _("%(title)s (session %(number)d of %(total)d)") % {
+                "title": title,
+                "number": number,
+                "total": len(sessions),
+            }
         if training.status == Status.CANCELLED:
-            title = f"CANCELLED: {title}"
+            title = _("CANCELLED: %(title)s") % {"title": title}
         event.add("summary", title)
         event.add("description", f"{training.summary}\n\n{url}")
         event.add("url", url)

@@ -22,7 +22,9 @@ def registration_closed_reason(training: Training, *, now: dt.datetime) -> str:
         return _("This training has already started.")
     if training.registration_opens_at and training.registration_opens_at > now:
         opens = timezone.localdate(training.registration_opens_at)
-        return _("Registration opens on %(date)s.") % {"date": date_format(opens, "M j, Y")}
+        return _("Registration opens on %(date)s.") % {
+            "date": date_format(opens, "SHORT_DATE_FORMAT")
+        }
     deadline = training.registration_deadline
     if deadline and deadline <= now:
         return _("Registration has closed.")
@@ -61,7 +63,7 @@ def attendance_closed_reason(training: Training, *, now: dt.datetime) -> str:
         starts = timezone.localdate(training.starts_at)
         return _(
             "The training starts on %(date)s; attendance can be marked once it has started."
-        ) % {"date": date_format(starts, "M j, Y")}
+        ) % {"date": date_format(starts, "SHORT_DATE_FORMAT")}
     return ""
 
 
