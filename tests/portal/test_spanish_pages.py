@@ -19,10 +19,12 @@ Each check is seen failing on a sample of its own (the ``*_catches_*`` tests).
 import ast
 import html
 import re
+import subprocess
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import allauth
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -731,6 +733,112 @@ def test_the_date_check_catches_hand_written_patterns():
         'value.strftime("%B %d"); value.strftime("%Y-%m-%d"); f"{day:%b %Y}"'
     )
     assert hand_written_patterns_in_python(python) == ["M j, Y", "%B %d", "%b %Y"]
+
+
+# --- The account pages: sentence case, and allauth's strings in the portal's words -------------
+
+ALLAUTH_OVERRIDES = ROOT / "locale" / "allauth"
+ALLAUTH_PO = Path(allauth.__file__).parent / "locale" / "es" / "LC_MESSAGES" / "django.po"
+
+
+class Labels(VisibleText):
+    """The headings, buttons, labels and links of a page's main part, and its title."""
+
+    LABELS = {"h1", "h2", "h3", "button", "label", "legend", "a", "title"}
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[str] = []
+        self.labels: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.LABELS:
+            self.open.append(tag)
+            self.labels.append("")
+        if tag == "input" and (dict(attrs).get("type") or "") in BUTTON_TYPES:
+            self.labels.append(dict(attrs).get("value") or "")
+
+    def handle_endtag(self, tag):
+        if self.open and self.open[-1] == tag:
+            self.open.pop()
+
+    def handle_data(self, data):
+        if self.open:
+            self.labels[-1] += data
+
+
+# Names that keep their capital in a sentence.
+PROPER_WORDS = {"Phase", "Pacific", "Bay", "Area", "Neurosequential", "Network", "Model"}
+
+
+def title_case(label: str) -> bool:
+    """ "Sign In", "Reset My Password": a word after the first capitalized, as English sentence
+    case does not (names and abbreviations aside)."""
+    words = re.findall(r"[A-Za-z][\w'’-]*", label.split("·")[0])
+    return any(
+        word[0].isupper() and not word.isupper() and word not in ALLOWED_WORDS | PROPER_WORDS
+        for word in words[1:]
+    )
+
+
+def title_case_labels(page: str) -> list[str]:
+    parser = Labels()
+    main = page.split("<main", 1)[-1].split("</main>", 1)[0]
+    head = page.split("</title>", 1)[0] + "</title>" if "</title>" in page else ""
+    parser.feed(head + "<main" + main)
+    return [normalise(label) for label in parser.labels if title_case(normalise(label))]
+
+
+@pytest.mark.parametrize("role", ["anonymous", SIGNED_IN])
+def test_the_account_pages_use_sentence_case(member, role):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    if role == SIGNED_IN:
+        member.emailaddress_set.create(email=member.email, verified=True, primary=True)
+        client.force_login(member)
+        _recently_signed_in(client, member)
+    found = []
+    for name, row in ALLAUTH_MATRIX.items():
+        if row["GET"][role] != 200 and not (role == SIGNED_IN and name in AFTER_REAUTHENTICATION):
+            continue
+        page = client.get(allauth_url(name)).content.decode()
+        assert 'lang="en"' in page
+        found += [f"{name}: {label!r}" for label in title_case_labels(page)]
+    assert found == []
+
+
+def test_the_sentence_case_check_catches_title_case():
+    page = (
+        "<title>Sign In · NMT Community of Practice</title><main><h1>Sign In</h1>"
+        "<label>Remember Me</label><button>Sign in</button><a>Forgot your password?</a>"
+        '<input type="submit" value="Reset My Password"><h2>NMT Phase I</h2></main>'
+    )
+    assert title_case_labels(page) == [
+        "Sign In · NMT Community of Practice",
+        "Sign In",
+        "Remember Me",
+        "Reset My Password",
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_overrides_of_allauths_strings_are_allauths_and_compiled(language, tmp_path):
+    """Each msgid of locale/allauth is one of allauth's (an upgrade that renames one makes
+    this fail, not the page quietly fall back), placeholders are kept, and the committed .mo is
+    what the .po compiles to (``make messages`` compiles them)."""
+    po = ALLAUTH_OVERRIDES / language / "LC_MESSAGES" / "django.po"
+    ours = entries(po.read_text())
+    theirs = entries(ALLAUTH_PO.read_text())
+    assert len(ours) >= 10
+    assert sorted(set(ours) - set(theirs)) == []
+    placeholder = re.compile(r"%\(\w+\)[sd]")
+    for (_ctx, msgid), entry in ours.items():
+        assert sorted(placeholder.findall(entry["strings"][0])) == sorted(
+            placeholder.findall(msgid)
+        ), msgid
+    compiled = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "--check-format", "-o", str(compiled), str(po)], check=True)  # noqa: S603, S607
+    assert po.with_suffix(".mo").read_bytes() == compiled.read_bytes(), "run make messages"
 
 
 # --- Dates on Spanish pages -------------------------------------------------------------------
