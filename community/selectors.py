@@ -10,7 +10,6 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from members.models import (
@@ -24,6 +23,7 @@ from members.models import (
     active_membership,
 )
 from members.selectors import agency_figures, milestone_progress, stage_counts
+from portal import dates
 from portal.charts import bar_chart
 from trainings.models import Attendance, Kind, Registration, RegistrationStatus, Status, Training
 from trainings.selectors import practice_figures
@@ -170,7 +170,7 @@ def agency_dashboard(*, agency: Agency, now: dt.datetime | None = None) -> dict:
     }
     attendance_chart = bar_chart(
         _("Trainings attended, by month"),
-        [(date_format(month, "M y"), attended.get(month, 0)) for month in months],
+        [(dates.short_month(month), attended.get(month, 0)) for month in months],
         horizontal=False,
     )
 

@@ -108,7 +108,7 @@ class AgencyStatusRequestForm(forms.Form):
 
     nmt_status = forms.ChoiceField(label=_("NMT status"), choices=NmtStatus.choices)
     practising_since = forms.IntegerField(
-        label=_("Practising since"),
+        label=_("Practicing since"),
         required=False,
         validators=[validate_practice_year],
         help_text=_("The year the agency started using NMT or NME. Leave empty if unsure."),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from . import selectors
 
@@ -15,7 +16,7 @@ def _coordinated_agency(request, slug: str):
         return selectors.coordinated_agency(user=request.user, slug=slug)
     except Http404:
         if selectors.is_member(user=request.user, slug=slug):
-            raise PermissionDenied("Only the agency's coordinators can manage it.") from None
+            raise PermissionDenied(_("Only the agency's coordinators can manage it.")) from None
         raise
 
 

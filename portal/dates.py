@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.utils import formats, timezone
 from django.utils.dateformat import format as pattern_format
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
 
 # Django's own Spanish catalogue capitalizes two month abbreviations ("Ene.", "Feb."; the others
 # read "dic.", "marzo"), which SHORT_DATE_FORMAT's "N" shows mid-sentence ("30 dic. 2026 – 20
@@ -49,6 +49,20 @@ def month_day(value: dt.datetime | dt.date) -> str:
 def month(value: dt.datetime | dt.date) -> str:
     """ "December 2026" / "diciembre de 2026"."""
     return formats.date_format(_local(value), "YEAR_MONTH_FORMAT")
+
+
+def short_month(value: dt.datetime | dt.date) -> str:
+    """ "Dec 26" / "dic. 26": a month in a chart's narrow column. Django has no such format
+    name, so each language's ``SHORT_MONTH_FORMAT`` (``portal.formats``) is read here."""
+    pattern = next(
+        (
+            module.SHORT_MONTH_FORMAT
+            for module in formats.get_format_modules(get_language())
+            if hasattr(module, "SHORT_MONTH_FORMAT")
+        ),
+        formats.get_format("YEAR_MONTH_FORMAT"),
+    )
+    return pattern_format(_local(value), pattern)
 
 
 def clock(value: dt.datetime) -> str:

@@ -1,4 +1,5 @@
-"""iCalendar files for trainings (RFC 5545), built with the icalendar library.
+"""iCalendar files for trainings (RFC 5545), built with the icalendar library, their text in
+the active language (the request's).
 
 One VEVENT per session. Each UID is derived from the session's primary key, so it never changes;
 SEQUENCE is the training's, bumped by the services whenever the training changes. Times carry

@@ -48,7 +48,7 @@ class ProposalForm(forms.Form):
         label=_("Summary"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One or two sentences shown in the catalogue."),
+        help_text=_("One or two sentences shown in the catalog."),
     )
     description = forms.CharField(
         label=_("Description"),

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from import_export import fields
 from import_export.widgets import ForeignKeyWidget
 
 from members.models import Agency
+from portal import dates
 from portal.spreadsheets import FormulaSafeResourceMixin, ImportResource
 
 from . import services
@@ -172,8 +172,7 @@ def sign_in_sheet(training: Training) -> tuple[list, Iterable[list]]:
     column per session. Used by the admin's roster and the host agency's."""
     sessions = list(training.sessions.order_by("starts_at"))
     header = [_("Name"), _("Email"), _("Agency")] + [
-        _("Signature, %(day)s") % {"day": date_format(timezone.localtime(s.starts_at), "D, M j")}
-        for s in sessions
+        _("Signature, %(day)s") % {"day": dates.month_day(s.starts_at)} for s in sessions
     ]
     rows = (
         [

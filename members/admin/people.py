@@ -1,7 +1,10 @@
 """Accounts and people in the admin."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin import BadInputAdminMixin
@@ -13,9 +16,50 @@ from ..models import (
     User,
 )
 
+# Django stores each permission's name in English ("Can add training"), made from the model's
+# verbose name when the permission was created: the choices are named again in the language of
+# the page, from the same parts.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        model = obj.content_type.model_class()
+        action = obj.codename.split("_", 1)[0]
+        if model is None or action not in PERMISSION_ACTIONS:
+            return str(obj)
+        meta = model._meta
+        name = PERMISSION_ACTIONS[action] % {"name": meta.verbose_name}
+        return f"{meta.app_config.verbose_name} | {meta.verbose_name} | {name}"
+
+
+class PermissionNamesMixin:
+    """The permissions' choices named in the active language."""
+
+    permission_fields = ()
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.permission_fields:
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionNamesMixin, DjangoGroupAdmin):
+    permission_fields = ("permissions",)
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PermissionNamesMixin, DjangoUserAdmin):
+    permission_fields = ("user_permissions",)
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]

@@ -36,8 +36,8 @@ class PracticeModel(models.TextChoices):
 
 
 class AgencyKind(models.TextChoices):
-    COUNTY_BEHAVIORAL_HEALTH = "county_bh", _("County behavioural health")
-    CBO = "cbo", _("Community-based organisation")
+    COUNTY_BEHAVIORAL_HEALTH = "county_bh", _("County behavioral health")
+    CBO = "cbo", _("Community-based organization")
     SCHOOL_DISTRICT = "school_district", _("School district")
     SCHOOL = "school", _("School")
     OTHER = "other", _("Other")
@@ -103,10 +103,10 @@ class Agency(models.Model):
     nmt_status = models.CharField(
         _("NMT status"), max_length=20, choices=NmtStatus.choices, default=NmtStatus.INTERESTED
     )
-    practises_nmt = models.BooleanField(_("practises NMT"), default=False)
-    practises_nme = models.BooleanField(_("practises NME"), default=False)
+    practises_nmt = models.BooleanField(_("practices NMT"), default=False)
+    practises_nme = models.BooleanField(_("practices NME"), default=False)
     practising_since = models.PositiveSmallIntegerField(
-        _("practising since"),
+        _("practicing since"),
         null=True,
         blank=True,
         validators=[validate_practice_year],

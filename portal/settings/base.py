@@ -8,6 +8,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy as _
 
 from portal.logs import FORMATTERS
 
@@ -24,8 +25,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # The public address, used in emails, feeds and calendar links.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The short name (page titles, the header, email subjects) and the portal's name in running text
-# (allauth's emails: "Thank you for using NMT Community of Practice Portal!").
-SITE_NAME = "NMT Community of Practice"
+# (allauth's emails: "Thank you for using NMT Community of Practice Portal!"). The short name is
+# translated ("Comunidad de Práctica NMT", docs/glossary.md), in the language of the page or email.
+SITE_NAME = _("NMT Community of Practice")
 PORTAL_NAME = "NMT Community of Practice Portal"
 
 INSTALLED_APPS = [
@@ -206,7 +208,9 @@ LANGUAGE_CODE = "en-us"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 # What `make messages` (makemessages) leaves out: the suite, the benchmarks, the virtualenv.
 MAKEMESSAGES_IGNORE = [".venv/*", "bench/*", "tests/*", "staticfiles/*", "node_modules/*"]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The portal's catalogue first; then, kept by hand, allauth's strings in the portal's sentence
+# case and words (English) and in "usted" (Spanish), which win over allauth's own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
 # The region's zone. Times are stored in UTC and shown in this zone, with the zone named.
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True

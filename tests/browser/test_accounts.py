@@ -172,7 +172,7 @@ def test_visitor_signs_up_verifies_and_asks_to_join_and_the_coordinator_approves
 
     # They are told to verify their address.
     expect(visitor).to_have_url(re.compile(r"/accounts/confirm-email/$"))
-    expect(visitor.get_by_role("heading", level=1)).to_have_text("Verify Your Email Address")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Verify your email address")
     axe_check(visitor)
 
     # The verification email; its link asks for a confirmation (no change on a GET).
@@ -180,7 +180,7 @@ def test_visitor_signs_up_verifies_and_asks_to_join_and_the_coordinator_approves
     assert mailoutbox[0].to == [visitor_email]
     link = link_in(mailoutbox[0], r"/accounts/confirm-email/[^\s/]+/")
     visitor.goto(link)
-    expect(visitor.get_by_role("heading", level=1)).to_have_text("Confirm Email Address")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Confirm email address")
     axe_check(visitor)
     visitor.get_by_role("button", name="Confirm").click()
 

@@ -92,7 +92,7 @@ def test_directory_lists_agencies_with_links_to_their_profiles(client):
     assert response.status_code == 200
     assert f'href="{agency.get_absolute_url()}"' in response.content.decode()
     assert "1 agency" in _text(response)
-    assert "A Better Way Community-based organisation · Alameda · Berkeley" in _text(response)
+    assert "A Better Way Community-based organization · Alameda · Berkeley" in _text(response)
 
 
 def test_directory_filters_in_the_page(client):

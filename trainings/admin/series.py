@@ -129,8 +129,8 @@ class SeriesAdmin(BadInputAdminMixin, ServiceActionMixin, admin.ModelAdmin):
             return _("The rule cannot be read; correct it and save.")
         if not dates:
             return _("No dates in the coming year.")
-        start = time_format(obj.start_time, "g:i A")
-        days = ", ".join(date_format(day, "D M j, Y") for day in dates)
+        start = time_format(obj.start_time, "TIME_FORMAT")
+        days = "; ".join(date_format(day, "DATE_FORMAT") for day in dates)
         return _("%(days)s (%(start)s Pacific time)") % {"days": days, "start": start}
 
     @admin.display(description=_("calendar feed"))

@@ -72,7 +72,7 @@ class PracticeReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Practice report for registration {self.registration_id}"
+        return _("Practice report for registration %(id)s") % {"id": self.registration_id}
 
     @property
     def closes_at(self) -> dt.datetime:

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal import dates
+
 from .catalogue import Kind, validate_offsets
 from .registrations import Registration
 
@@ -75,4 +77,8 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} reminder for {self.registration_id} at {self.due_at:%Y-%m-%d %H:%M}"
+        return _("%(kind)s reminder for registration %(id)s, %(when)s") % {
+            "kind": self.kind,
+            "id": self.registration_id,
+            "when": dates.moment(self.due_at),
+        }

@@ -19,7 +19,7 @@ class SeriesError(ApplicationError):
 
 
 def meeting_title(series: Series, day: dt.date) -> str:
-    return f"{series.title} — {date_format(day, 'F j, Y')}"
+    return f"{series.title} — {date_format(day, 'SHORT_DATE_FORMAT')}"
 
 
 @transaction.atomic

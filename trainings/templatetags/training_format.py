@@ -44,6 +44,12 @@ def local_time(value: dt.datetime | None) -> str:
 
 
 @register.filter
+def local_clock(value: dt.datetime | None) -> str:
+    """ "9:00 AM PST" / "9:00 PST": a time of a day the page names already."""
+    return f"{dates.clock(value)} {dates.zone(value)}" if value else ""
+
+
+@register.filter
 def seats_label(training: Training) -> str:
     state = training.seats_state()
     if state == SeatsState.AVAILABLE:

@@ -42,7 +42,7 @@ def agency_propose_training(request, agency):
                 request,
                 _(
                     "Thank you! “%(title)s” is submitted. A curator will review it and publish "
-                    "it in the catalogue; we email you when it is."
+                    "it in the catalog; we email you when it is."
                 )
                 % {"title": training.title},
             )

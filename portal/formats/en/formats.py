@@ -6,3 +6,5 @@ YEAR_MONTH_FORMAT = "F Y"
 MONTH_DAY_FORMAT = "D, M j"
 SHORT_DATE_FORMAT = "M j, Y"
 SHORT_DATETIME_FORMAT = "M j, g:i A"
+# The portal's own (portal.dates.short_month): a month in a chart's column, "Dec 26".
+SHORT_MONTH_FORMAT = "M y"

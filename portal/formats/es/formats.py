@@ -8,3 +8,5 @@ YEAR_MONTH_FORMAT = r"F \d\e Y"
 MONTH_DAY_FORMAT = r"l j \d\e F"
 SHORT_DATE_FORMAT = r"j N Y"
 SHORT_DATETIME_FORMAT = r"j N, G:i"
+# The portal's own (portal.dates.short_month): a month in a chart's column, "dic. 26".
+SHORT_MONTH_FORMAT = r"N y"

@@ -12,7 +12,8 @@ class MakeMessages(makemessages.Command):
 
 class Command(BaseCommand):
     help = (
-        "Update the Spanish catalogue (locale/es) from the code and templates, then compile it. "
+        "Update the Spanish catalogue (locale/es) from the code and templates, then compile it "
+        "and the hand-kept overrides of allauth's strings (locale/allauth). "
         "Needs GNU gettext; the compiled catalogue is committed, so running the portal does not."
     )
 
@@ -24,9 +25,10 @@ class Command(BaseCommand):
             no_location=True,
             verbosity=options["verbosity"],
         )
+        # Spanish, and the English of locale/allauth (allauth's strings in sentence case).
         call_command(
             "compilemessages",
-            locale=["es"],
+            locale=["es", "en"],
             ignore_patterns=settings.MAKEMESSAGES_IGNORE,
             verbosity=options["verbosity"],
         )

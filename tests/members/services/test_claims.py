@@ -91,7 +91,7 @@ def test_a_request_changes_nothing_public_and_emails_the_curators(
     assert message.to == ["curator@example.org"]
     assert message.subject == "Agency A asks to update its public profile"
     assert "NMT status: Certified NMT site (now Interested)" in message.body
-    assert "Practising since: 2016 (now not stated)" in message.body
+    assert "Practicing since: 2016 (now not stated)" in message.body
     assert "call Dr. Lee" in message.body
     assert f"/admin/members/agencystatusrequest/{request.pk}/change/" in message.body
 
@@ -534,4 +534,4 @@ def test_a_request_date_is_shown_in_pacific_time(coordinator_client, agency_a, c
     with time_machine.travel(pacific(2026, 3, 9, 20, 30), tick=False):  # 03:30 UTC next day
         _ask(agency_a, coordinator_a, sensory_spaces=1)
     text = _text(coordinator_client.get(reverse("members:manage_profile", args=[agency_a.slug])))
-    assert "Asked on March 9, 2026" in text
+    assert "Asked on Mar 9, 2026" in text

@@ -157,7 +157,7 @@ def test_a_ticked_milestone_is_public_only_once_a_curator_verifies_it(
 
     public = _text(client.get(agency_a.get_absolute_url()))
     assert "1 of 4 milestones reached" in public
-    assert "✓ Leadership commits Since Jan 2026, verified by a curator" in public
+    assert "✓ Leadership commits Since January 2026, verified by a curator" in public
 
 
 def test_the_public_profile_shows_computed_milestones_reached(client, agency_a, milestones):

@@ -82,7 +82,7 @@ def test_calendar_page_shows_sessions_on_the_local_day_they_start(client):
     assert "Evening circle" in page
     assert "Other month" not in page
     agenda = page.split('class="calendar-agenda"')[1]
-    assert f"{late:%A}, March 9<" in agenda
+    assert f"{late:%a}, Mar 9<" in agenda
     assert "March 10" not in agenda
     assert "11:30 PM" in page
 
