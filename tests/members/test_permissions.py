@@ -332,6 +332,8 @@ CUSTOM_VIEWS = {
     "admin:trainings_training_attendance_report_csv": (VIEW, 200),
     "admin:resources_resource_preview": (VIEW, 200),
     "admin:resources_resource_decline": ("change", 200),
+    # Publish, on a submitted resource's page, takes only a POST (the change permission).
+    "admin:resources_resource_publish": (None, 405),
 }
 # What no one may do in the admin, superusers included: these rows change only through the
 # portal's services (outbox, registrations, reminders, practice reports, digest sign-ups,
