@@ -411,3 +411,21 @@ def milestone_progress(*, agency: Agency, figures: dict | None = None) -> list[M
                 )
             )
     return progress
+
+
+# --- What waits for a curator (the admin's home page, community.selectors.curator_desk) ------
+
+
+def status_requests_waiting_count() -> int:
+    """Agencies' requests to change their verified public values, not yet decided."""
+    return AgencyStatusRequest.objects.filter(state=RequestState.PENDING).count()
+
+
+def milestone_ticks_waiting_count() -> int:
+    """Milestones agencies ticked that no curator has verified yet (not public until then)."""
+    return AgencyMilestone.objects.filter(verified_at__isnull=True).count()
+
+
+def credentials_unverified_count() -> int:
+    """Credentials recorded by coordinators or by attendance that no curator has verified."""
+    return Credential.objects.filter(verified=False).count()

@@ -17,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin
 from . import services
 from .exceptions import ApplicationError
 from .models import OutboxEmail, OutboxState
+from .selectors import stuck_before
 
 # --- Hostile input: what Django's admin (and django-import-export) answer with a 500 ----------
 
@@ -189,12 +190,27 @@ class ReviewQueueNoticeMixin:
         return response
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Pending emails long past due (``portal.selectors.STUCK_AFTER``): nothing is sending."""
+
+    title = _("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [("stuck", _("Stuck (pending, long past due)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stuck":
+            return queryset.filter(state=OutboxState.PENDING, due_at__lt=stuck_before())
+        return queryset
+
+
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(BadInputAdminMixin, admin.ModelAdmin):
     """Every email the portal sent or will send. Read-only: the dispatcher owns the rows."""
 
     list_display = ["subject", "recipients", "kind", "state", "due_at", "attempts", "sent_at"]
-    list_filter = ["state", "kind"]
+    list_filter = [StuckFilter, "state", "kind"]
     search_fields = ["subject", "to", "message_id"]
     date_hierarchy = "created_at"
     readonly_fields = [

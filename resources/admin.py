@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from portal.admin import (
     BadInputAdminMixin,
@@ -91,6 +92,8 @@ class ResourceAdmin(
     raw_id_fields = ["contributed_by"]
     readonly_fields = ["file_type", "file_size", "reviewed_by", "created_at", "updated_at"]
     actions = ["publish", "feature", "unfeature", "archive"]
+    # A submitted resource's page has Publish and Decline above its form.
+    change_form_template = "admin/resources/resource/change_form.html"
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "model", "language", "summary", "body")}),
         (_("File or link"), {"fields": ("file", "file_type", "file_size", "external_url")}),
@@ -137,8 +140,43 @@ class ResourceAdmin(
                 self.admin_site.admin_view(self.decline_view),
                 name="resources_resource_decline",
             ),
+            path(
+                "<int:resource_id>/publish/",
+                self.admin_site.admin_view(require_POST(self.publish_view)),
+                name="resources_resource_publish",
+            ),
             *super().get_urls(),
         ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["review"] = (
+            {"decline_form": DeclineForm()}
+            if obj is not None
+            and obj.status == ResourceStatus.SUBMITTED
+            and self.has_change_permission(request, obj)
+            else None
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def publish_view(self, request, resource_id: int):
+        """The Publish button of a submitted resource's page (POST only)."""
+        resource = get_object_or_404(Resource, pk=resource_id)
+        if not self.has_change_permission(request, resource):
+            raise PermissionDenied
+        was_submitted = resource.status == ResourceStatus.SUBMITTED
+        try:
+            services.resource_publish(resource=resource, reviewed_by=request.user)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Published; the contributor has been emailed.")
+                if was_submitted
+                else _("Published."),
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:resources_resource_change", args=[resource.pk]))
 
     @admin.display(description=_("preview"))
     def preview_link(self, obj):

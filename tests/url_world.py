@@ -210,6 +210,7 @@ def url_for(name: str, world) -> str:
         if name in SERIES_PAGES
         else world.agency.slug,
         "training_slug": world.training.slug,
+        "session_id": world.training.sessions.first().pk,
         "registration_id": world.registration.pk,
         "membership_id": membership.pk,
         "invitation_id": world.invitation.pk,
@@ -322,6 +323,7 @@ def admin_urls(route: Route, admin_world) -> list[str]:
         ]
     values = {
         "training_id": world.training.pk,
+        "session_id": world.training.sessions.first().pk,
         "resource_id": world.resource.pk,
         "certificate_id": world.certificate.pk,
         "url": ADMIN_UNKNOWN_PATH,

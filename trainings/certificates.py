@@ -18,7 +18,7 @@ straightforward way (``add_font`` and ``multi_cell`` per document), which spends
   down once per process to the 2,157 glyphs of the Latin, Greek, Cyrillic, Hebrew and Arabic
   blocks (``_Working``), or from the whole font when a document uses a glyph outside them;
 - fpdf2's ``multi_cell``, which measures (and shapes) each line again for every character it
-  adds: lines are broken here, measuring each word once (``_Typesetter``).
+  adds: lines are broken here, measuring each word once (``Typesetter``).
 """
 
 import copy
@@ -223,16 +223,18 @@ class _FontSwappingProducer(OutputProducer):
         return super().bufferize()
 
 
-class _PortalPDF(FPDF):
+# ``PortalPDF``, ``new_pdf`` and ``Typesetter`` are shared with the host's printouts
+# (trainings/printouts.py): the same fonts, made the same fast way.
+
+
+class PortalPDF(FPDF):
     def output(self) -> bytearray:
         # No other arguments: linearize=True, for one, would write with another producer, and
         # subset the thread's parsed fonts in place.
         return super().output(output_producer_class=_FontSwappingProducer)
 
 
-def _new_pdf(
-    pdf_class: type[_PortalPDF], orientation: str, *, title: str, subject: str
-) -> _PortalPDF:
+def new_pdf(pdf_class: type[PortalPDF], orientation: str, *, title: str, subject: str) -> PortalPDF:
     pdf = pdf_class(orientation=orientation, unit="mm", format="Letter")
     _attach_fonts(pdf)
     pdf.set_text_shaping(True)
@@ -265,7 +267,7 @@ def _unit_width(text: str, style: str) -> float:
     return width / 1000.0
 
 
-class _Typesetter:
+class Typesetter:
     """Breaks and writes paragraphs, measuring each word once.
 
     fpdf2's own ``multi_cell`` measures the line again for every character it adds (and, with
@@ -386,7 +388,7 @@ def _certificate_blocks(content: CertificateContent) -> list[_Block]:
     return blocks
 
 
-def _layout(type_: _Typesetter, blocks: list[_Block], scale: float) -> tuple[list[float], float]:
+def _layout(type_: Typesetter, blocks: list[_Block], scale: float) -> tuple[list[float], float]:
     """Each block's size at ``scale`` (the title and name shrink to their lines) and the height."""
     sizes, height = [], 0.0
     for block in blocks:
@@ -413,13 +415,13 @@ def _qr_png(url: str) -> io.BytesIO:
 
 def certificate_pdf(content: CertificateContent) -> bytes:
     heading = _("Certificate of attendance")
-    pdf = _new_pdf(
-        _PortalPDF, "landscape", title=f"{heading}: {content.training_title}", subject=content.name
+    pdf = new_pdf(
+        PortalPDF, "landscape", title=f"{heading}: {content.training_title}", subject=content.name
     )
     pdf.set_keywords(content.code)
     pdf.set_auto_page_break(False)
     pdf.add_page()
-    type_ = _Typesetter(pdf)
+    type_ = Typesetter(pdf)
 
     # The frame: a thick line and a thin one.
     pdf.set_draw_color(*ACCENT)
@@ -461,7 +463,7 @@ def certificate_pdf(content: CertificateContent) -> bytes:
     return bytes(pdf.output())
 
 
-def _verification(pdf: FPDF, type_: _Typesetter, content: CertificateContent) -> None:
+def _verification(pdf: FPDF, type_: Typesetter, content: CertificateContent) -> None:
     """The date, the code, the URL and the QR code (which encodes exactly ``verify_url``)."""
     qr_size, top = 34.0, 153.0
     qr_x = PAGE_W - 22 - qr_size
@@ -476,7 +478,7 @@ def _verification(pdf: FPDF, type_: _Typesetter, content: CertificateContent) ->
     type_.write(verify, x=x, y=y + 0.5, width=width, size=9, align="L", color=MUTED)
 
 
-def _revoked_band(pdf: FPDF, type_: _Typesetter) -> None:
+def _revoked_band(pdf: FPDF, type_: Typesetter) -> None:
     band_h = 40.0
     top = (PAGE_H - band_h) / 2
     with pdf.local_context(fill_opacity=0.88):
@@ -496,7 +498,7 @@ TABLE_SIZE = 9.0
 CELL_PAD_X, CELL_PAD_Y = 1.6, 1.3
 
 
-class _TranscriptPDF(_PortalPDF):
+class _TranscriptPDF(PortalPDF):
     running_title = ""
 
     def footer(self) -> None:
@@ -519,12 +521,12 @@ def transcript_pdf(
     site_url: str,
 ) -> bytes:
     heading = _("Transcript of training attendance")
-    pdf = _new_pdf(_TranscriptPDF, "portrait", title=f"{heading}: {name}", subject=name)
+    pdf = new_pdf(_TranscriptPDF, "portrait", title=f"{heading}: {name}", subject=name)
     pdf.running_title = f"{heading} · {name}"
     pdf.set_margins(left=MARGIN, top=MARGIN, right=MARGIN)
     pdf.set_auto_page_break(True, margin=22)
     pdf.add_page()
-    type_ = _Typesetter(pdf)
+    type_ = Typesetter(pdf)
     x, width = MARGIN, pdf.epw
 
     pdf.set_font(FAMILY, "", 9)
@@ -561,7 +563,7 @@ def transcript_pdf(
 
 
 def _transcript_table(
-    pdf: FPDF, type_: _Typesetter, rows: Sequence[TranscriptRow], *, y: float
+    pdf: FPDF, type_: Typesetter, rows: Sequence[TranscriptRow], *, y: float
 ) -> float:
     """One row per training; a row never splits, and the heading repeats on every page."""
     columns = (  # label, width, alignment

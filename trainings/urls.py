@@ -84,6 +84,16 @@ urlpatterns = [
         name="agency_hosted_sign_in_sheet",
     ),
     path(
+        "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/roster/sign-in/<int:session_id>.pdf",
+        hosted.agency_hosted_sign_in_pdf,
+        name="agency_hosted_sign_in_pdf",
+    ),
+    path(
+        "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/roster/badges.pdf",
+        hosted.agency_hosted_badges,
+        name="agency_hosted_badges",
+    ),
+    path(
         "agencies/<slug:slug>/manage/hosted/<slug:training_slug>/check-in/",
         checkin.agency_hosted_check_in,
         name="agency_hosted_check_in",

@@ -31,7 +31,7 @@ SITE_NAME = _("NMT Community of Practice")
 PORTAL_NAME = "NMT Community of Practice Portal"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "community.apps.PortalAdminConfig",  # django.contrib.admin, with the curators' desk
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

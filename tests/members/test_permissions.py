@@ -185,6 +185,10 @@ MATRIX: dict[str, dict[str, dict]] = {
     # A blank attendance form changes nothing: back to the roster, with a message.
     "trainings:agency_hosted_roster": {"GET": manage(200), "POST": manage(302)},
     "trainings:agency_hosted_sign_in_sheet": {"GET": manage(200), "POST": everyone(405)},
+    # The printouts (PDF): a session's sign-in sheet; badges, since the world's training is in
+    # person.
+    "trainings:agency_hosted_sign_in_pdf": {"GET": manage(200), "POST": everyone(405)},
+    "trainings:agency_hosted_badges": {"GET": manage(200), "POST": everyone(405)},
     "trainings:agency_hosted_notes": {"GET": everyone(405), "POST": manage(302)},
     "trainings:agency_hosted_check_in": {"GET": manage(200), "POST": everyone(405)},
     "trainings:agency_certificates": {"GET": manage(200), "POST": everyone(405)},
@@ -360,10 +364,14 @@ CUSTOM_VIEWS = {
     "admin:trainings_certificate_revoke": ("change", 200),
     "admin:trainings_certificate_reissue": ("change", 200),
     "admin:trainings_training_sign_in_sheet": (VIEW, 200),
+    "admin:trainings_training_sign_in_pdf": (VIEW, 200),
+    "admin:trainings_training_badges": (VIEW, 200),
     "admin:trainings_training_attendance_report": (VIEW, 200),
     "admin:trainings_training_attendance_report_csv": (VIEW, 200),
     "admin:resources_resource_preview": (VIEW, 200),
     "admin:resources_resource_decline": ("change", 200),
+    # Publish, on a submitted resource's page, takes only a POST (the change permission).
+    "admin:resources_resource_publish": (None, 405),
 }
 # What no one may do in the admin, superusers included: these rows change only through the
 # portal's services (outbox, registrations, reminders, practice reports, digest sign-ups,
@@ -516,7 +524,7 @@ def test_every_manage_url_of_agency_a_is_closed_to_everyone_but_its_coordinators
         for name, pattern in PROJECT_URLS.items()
         if str(pattern.pattern).startswith("agencies/<slug:slug>/manage/")
     ]
-    assert len(manage_names) == 30
+    assert len(manage_names) == 32
     for name in manage_names:
         for method, statuses in MATRIX[name].items():
             if statuses == everyone(405):

@@ -7,7 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from portal.admin import (
     ImportExportAdmin,
@@ -22,8 +23,10 @@ from portal.admin import (
     ReviewQueueNoticeMixin,
     ServiceActionMixin,
 )
+from portal.downloads import pdf_response
 from portal.exceptions import ApplicationError
 from portal.forms import URL_FIELD_OVERRIDES
+from portal.models import ContentLanguage
 from portal.spreadsheets import ADMIN_FORMATS, csv_response
 
 from .. import selectors, services
@@ -37,6 +40,7 @@ from ..models import (
     Status,
     Training,
 )
+from ..printouts import badges_pdf, sign_in_filename, sign_in_sheet_pdf
 from ..spreadsheets import TrainingResource, sign_in_sheet
 from .reports import AttendanceReportMixin
 
@@ -155,9 +159,10 @@ class TrainingAdmin(
     resource_classes = [TrainingResource]
     formats = ADMIN_FORMATS
     form = TrainingAdminForm
+    # Seven columns, so the list fits a 1280 px screen beside the filters: kind and model share
+    # one, as do format and county.
     list_display = [
-        "title", "kind", "model", "language", "first_session", "county", "format", "seats",
-        "status_badge", "roster_link",
+        "title", "kind_and_model", "first_session", "where", "seats", "status_badge", "roster_link",
     ]  # fmt: skip
     list_filter = [
         ProposalQueueFilter, WhenFilter, "kind", "model", "language", "status", "county", "format",
@@ -258,6 +263,20 @@ class TrainingAdmin(
         local = timezone.localtime(obj.starts_at)
         extra = f" (+{obj.session_count - 1})" if obj.session_count > 1 else ""
         return f"{local:%Y-%m-%d %H:%M} {local.tzname()}{extra}"
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_and_model(self, obj):
+        shown = f"{obj.get_kind_display()} · {obj.get_model_display()}"
+        # English is the default: only another language is worth a word in the column.
+        if obj.language != ContentLanguage.EN:
+            shown += f" · {obj.get_language_display()}"
+        return shown
+
+    @admin.display(description=_("where"), ordering="format")
+    def where(self, obj):
+        if not obj.county:
+            return obj.get_format_display()
+        return f"{obj.get_format_display()} · {obj.get_county_display()}"
 
     @admin.display(description=_("series"))
     def series_link(self, obj):
@@ -367,6 +386,16 @@ class TrainingAdmin(
                 self.admin_site.admin_view(self.sign_in_sheet),
                 name="trainings_training_sign_in_sheet",
             ),
+            path(
+                "<int:training_id>/roster/sign-in/<int:session_id>.pdf",
+                self.admin_site.admin_view(require_safe(self.sign_in_pdf)),
+                name="trainings_training_sign_in_pdf",
+            ),
+            path(
+                "<int:training_id>/roster/badges.pdf",
+                self.admin_site.admin_view(require_safe(self.badges_pdf)),
+                name="trainings_training_badges",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -440,6 +469,30 @@ class TrainingAdmin(
         if not self.has_view_permission(request, training):
             raise PermissionDenied
         return csv_response(f"{training.slug}-sign-in.csv", *sign_in_sheet(training))
+
+    def _printable(self, request, training_id: int) -> Training:
+        training = get_object_or_404(Training.objects.select_related("host_agency"), pk=training_id)
+        if not self.has_view_permission(request, training):
+            raise PermissionDenied
+        return training
+
+    def sign_in_pdf(self, request, training_id: int, session_id: int):
+        """A session's sign-in sheet to print (trainings/printouts.py), as hosts have it."""
+        training = self._printable(request, training_id)
+        session = selectors.training_session(training=training, session_id=session_id)
+        sheet = selectors.session_sign_in_sheet(training=training, session=session)
+        filename = sign_in_filename(training.slug, timezone.localdate(session.starts_at))
+        return pdf_response(filename, sign_in_sheet_pdf(sheet))
+
+    def badges_pdf(self, request, training_id: int):
+        training = self._printable(request, training_id)
+        if training.is_online_only:
+            raise Http404
+        badges = selectors.name_badges(training=training)
+        return pdf_response(
+            f"{training.slug}-badges.pdf",
+            badges_pdf(training_title=training.title, badges=badges),
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

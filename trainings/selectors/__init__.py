@@ -53,6 +53,7 @@ from .practice import (
     practice_report_by_token,
     training_attendance_report,
 )
+from .printouts import name_badges, name_order, session_sign_in_sheet, training_session
 from .registrations import (
     STATUS_ORDER,
     ViewerState,
@@ -97,6 +98,8 @@ __all__ = [
     "my_certificate",
     "my_certificates",
     "my_registrations",
+    "name_badges",
+    "name_order",
     "personal_calendar",
     "practice_figures",
     "practice_report_by_token",
@@ -105,6 +108,7 @@ __all__ = [
     "roster_session_marks",
     "series_feed",
     "session_by_check_in_code",
+    "session_sign_in_sheet",
     "sessions_between",
     "sessions_open_for_check_in",
     "training_archive",
@@ -116,6 +120,7 @@ __all__ = [
     "training_next",
     "training_other_dates",
     "training_roster",
+    "training_session",
     "transcript",
     "upcoming_published",
     "upcoming_registrations_of",

@@ -6,13 +6,16 @@ through that agency: another agency's training answers 404.
 """
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from members.permissions import CoordinatorRequiredMixin, coordinator_required
+from portal.downloads import pdf_response
 from portal.exceptions import ApplicationError
 from portal.listing import FilteredListView
 from portal.spreadsheets import csv_response
@@ -20,6 +23,7 @@ from portal.spreadsheets import csv_response
 from .. import selectors, services
 from ..forms import attendance_marks, session_attendance_marks
 from ..models import Attendance, RegistrationStatus
+from ..printouts import badges_pdf, sign_in_filename, sign_in_sheet_pdf
 from ..proposal_forms import NotesForm, ProposalForm
 from ..spreadsheets import sign_in_sheet
 
@@ -119,6 +123,30 @@ def agency_hosted_roster(request, agency, training_slug: str):
 def agency_hosted_sign_in_sheet(request, agency, training_slug: str):
     training = selectors.hosted_training(agency=agency, slug=training_slug)
     return csv_response(f"{training.slug}-sign-in.csv", *sign_in_sheet(training))
+
+
+@require_safe
+@coordinator_required
+def agency_hosted_sign_in_pdf(request, agency, training_slug: str, session_id: int):
+    """A session's sign-in sheet to print: names and agencies, a column to sign, no emails."""
+    training = selectors.hosted_training(agency=agency, slug=training_slug)
+    session = selectors.training_session(training=training, session_id=session_id)
+    sheet = selectors.session_sign_in_sheet(training=training, session=session)
+    filename = sign_in_filename(training.slug, localdate(session.starts_at))
+    return pdf_response(filename, sign_in_sheet_pdf(sheet))
+
+
+@require_safe
+@coordinator_required
+def agency_hosted_badges(request, agency, training_slug: str):
+    """Name badges for the confirmed people of a training held in person (or hybrid)."""
+    training = selectors.hosted_training(agency=agency, slug=training_slug)
+    if training.is_online_only:
+        raise Http404
+    badges = selectors.name_badges(training=training)
+    return pdf_response(
+        f"{training.slug}-badges.pdf", badges_pdf(training_title=training.title, badges=badges)
+    )
 
 
 @require_POST
