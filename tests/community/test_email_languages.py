@@ -123,7 +123,11 @@ def _readable(email: OutboxEmail) -> dict[str, str]:
     for attachment in email.attachments:
         if attachment["mimetype"] == "text/calendar":
             body = base64.b64decode(attachment["content"]).decode()
-            parts[attachment["filename"]] = body.replace("\r\n ", "").replace("\\,", ",")
+            lines = body.replace("\r\n ", "").replace("\\,", ",").split("\r\n")
+            # PRODID names the program that wrote the file, for machines, in no language.
+            parts[attachment["filename"]] = "\r\n".join(
+                line for line in lines if not line.startswith("PRODID:")
+            )
     return {name: " ".join(value.split()) for name, value in parts.items()}
 
 
