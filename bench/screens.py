@@ -64,7 +64,8 @@ trainings = (
 )
 print(agency.slug, resource.slug, *trainings)
 """
-    agency, resource, *trainings = manage(env, "shell", "-c", code).split()
+    # The last line: Django 5.2's shell says first how many objects it imported.
+    agency, resource, *trainings = manage(env, "shell", "-c", code).strip().splitlines()[-1].split()
     return {"agency": agency, "resource": resource, "trainings": trainings}
 
 

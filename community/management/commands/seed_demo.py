@@ -134,7 +134,7 @@ LAST_NAMES = [
 ]  # fmt: skip
 JOB_TITLES = {
     "clinical": ["Clinician", "Marriage and family therapist", "Clinical social worker", "Psychologist", "Case manager", "Clinical supervisor", "Peer support specialist"],
-    "school": ["Teacher", "School counsellor", "Special education teacher", "School psychologist", "Vice principal", "Behaviour specialist", "Paraeducator"],
+    "school": ["Teacher", "School counselor", "Special education teacher", "School psychologist", "Vice principal", "Behavior specialist", "Paraeducator"],
 }  # fmt: skip
 STAGES = [
     CredentialLevel.CONCEPTS,
@@ -172,7 +172,7 @@ This training is part of the Bay Area NMT/NME community of practice calendar.
 
 **You will learn to**
 
-- recognise the developmental sequence behind a child’s behaviour;
+- recognize the developmental sequence behind a child’s behavior;
 - choose regulating activities that match a child’s state;
 - bring these ideas back to your team.
 
@@ -586,7 +586,7 @@ class Command(BaseCommand):
                 user=user,
                 display_name=f"{user.first_name} {user.last_name}",
                 job_title=rng.choice(titles),
-                discipline="Education" if "school" in kind else "Behavioural health",
+                discipline="Education" if "school" in kind else "Behavioral health",
             )
             for user in users
         )
