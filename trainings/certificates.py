@@ -41,6 +41,7 @@ from fpdf.output import OutputProducer
 FONT_DIR = Path(__file__).parent / "fonts"
 FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+# The PDF's Creator (metadata, for machines); the printed heading is translated.
 CREATOR = "NMT Community of Practice Portal"
 
 ACCENT = (15, 92, 99)  # the portal's --portal-accent
@@ -434,7 +435,7 @@ def certificate_pdf(content: CertificateContent) -> bytes:
     pdf.set_text_color(*MUTED)
     pdf.set_char_spacing(1.5)
     pdf.set_xy(BODY_X, 20)
-    pdf.cell(w=BODY_W, h=5, text=CREATOR.upper(), align="C")
+    pdf.cell(w=BODY_W, h=5, text=_("NMT Community of Practice Portal").upper(), align="C")
     pdf.set_char_spacing(0)
     below_heading = type_.write(
         heading, x=BODY_X, y=28, width=BODY_W, size=30, style="B", color=ACCENT
@@ -533,7 +534,7 @@ def transcript_pdf(
     pdf.set_text_color(*MUTED)
     pdf.set_char_spacing(1.2)
     pdf.set_xy(x, MARGIN)
-    pdf.cell(w=width, h=5, text=CREATOR.upper())
+    pdf.cell(w=width, h=5, text=_("NMT Community of Practice Portal").upper())
     pdf.set_char_spacing(0)
     y = type_.write(heading, x=x, y=MARGIN + 6, width=width, size=20, style="B", align="L",
                     color=ACCENT)  # fmt: skip

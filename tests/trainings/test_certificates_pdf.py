@@ -11,6 +11,7 @@ import threading
 import pypdf
 import pytest
 import zxingcpp
+from django.utils import translation
 
 from trainings import certificates
 from trainings.certificates import (
@@ -324,3 +325,16 @@ def test_transcript_with_no_trainings():
     assert "Total hours attended: 0" in text
     assert "License" not in text
     assert DISCLAIMER in text
+
+
+def test_a_certificate_rendered_in_spanish_reads_in_spanish():
+    """Its fixed words (the heading, the labels, the disclaimer) in Spanish; what a person
+    wrote (the names, the title) as written."""
+    with translation.override("es"):
+        text = certificate_text()
+    assert "This certificate records attendance" not in text
+    assert "Neurosequential Network" in text  # named in the Spanish disclaimer too
+    assert "asistencia" in text.lower()
+    assert "PORTAL DE LA COMUNIDAD DE PRÁCTICA NMT" in text
+    assert "COMMUNITY OF PRACTICE PORTAL" not in text
+    assert "Jane Doe" in text
