@@ -7,6 +7,8 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from .models import ContentLanguage
+
 # Addresses typed without a scheme are read as https (Django 6's default; saying so now also
 # keeps Django 5.2's deprecation warning away). Admin classes use URL_FIELD_OVERRIDES.
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
@@ -66,3 +68,18 @@ def id_or_404(value) -> int:
     if parsed is None:
         raise Http404(_("No such item."))
     return parsed
+
+
+class ContentLanguageField(forms.TypedChoiceField):
+    """The language a training or resource is in. Not sent (an older form, a script): English,
+    the models' default; an unknown value is refused beside the field."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Language"))
+        super().__init__(
+            choices=ContentLanguage.choices,
+            initial=ContentLanguage.EN,
+            required=False,
+            empty_value=ContentLanguage.EN,
+            **kwargs,
+        )

@@ -2,8 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import WebLinkField
-from portal.models import ContentLanguage
+from portal.forms import ContentLanguageField, WebLinkField
 
 from . import uploads
 from .models import Audience, ResourceKind, ResourceModel, Topic
@@ -29,15 +28,7 @@ class ShareForm(forms.Form):
         ),
     )
     model = forms.ChoiceField(label=_("Model"), choices=ResourceModel.choices)
-    # Not sent (an older form, a script): English, the model's default.
-    language = forms.TypedChoiceField(
-        label=_("Language"),
-        choices=ContentLanguage.choices,
-        initial=ContentLanguage.EN,
-        required=False,
-        empty_value=ContentLanguage.EN,
-        help_text=_("The language it is written or recorded in."),
-    )
+    language = ContentLanguageField(help_text=_("The language it is written or recorded in."))
     topics = forms.ModelMultipleChoiceField(
         label=_("Topics"),
         queryset=Topic.objects.all(),

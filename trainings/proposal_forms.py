@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Agency, County, Person
-from portal.models import ContentLanguage
+from portal.forms import ContentLanguageField
 
 from .models import Format, Kind, Model
 from .recurrence import local_moment
@@ -35,15 +35,7 @@ class ProposalForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.CONCEPTS)
     model = forms.ChoiceField(label=_("Model"), choices=Model.choices, initial=Model.NMT)
-    # Not sent (an older form, a script): English, the model's default.
-    language = forms.TypedChoiceField(
-        label=_("Language"),
-        choices=ContentLanguage.choices,
-        initial=ContentLanguage.EN,
-        required=False,
-        empty_value=ContentLanguage.EN,
-        help_text=_("The language the training is delivered in."),
-    )
+    language = ContentLanguageField(help_text=_("The language the training is delivered in."))
     summary = forms.CharField(
         label=_("Summary"),
         max_length=300,
