@@ -165,8 +165,13 @@ def shoot(base: str, where: dict) -> None:
                         page.goto("/me/trainings/")
                         save(page, "my-trainings")
                     else:
-                        page.goto(f"/agencies/{where['agency']}/manage/")
-                        save(page, "manage-home")
+                        for name, path in (
+                            ("manage-home", ""),
+                            ("manage-staff", "staff/"),
+                            ("manage-registrations", "registrations/"),
+                        ):
+                            page.goto(f"/agencies/{where['agency']}/manage/{path}")
+                            save(page, name)
                 context.close()
         browser.close()
 

@@ -37,3 +37,16 @@ for (const region of document.querySelectorAll("[data-refresh]")) {
     }
   }, seconds * 1000);
 }
+
+// The main and coordinator's menus (<details class="site-menu">) are shown open on wide screens
+// by CSS (::details-content). A browser without that selector gets them opened here instead.
+if (!CSS.supports("selector(::details-content)")) {
+  const wide = window.matchMedia("(min-width: 761px)");
+  const follow = () => {
+    for (const menu of document.querySelectorAll("details.site-menu")) {
+      menu.open = wide.matches;
+    }
+  };
+  follow();
+  wide.addEventListener("change", follow);
+}

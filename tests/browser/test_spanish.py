@@ -38,6 +38,14 @@ def header(page: Page):
     return page.get_by_role("banner")
 
 
+def main_menu(page: Page):
+    """The main menu, opened first where it is folded (on a phone)."""
+    nav = page.get_by_role("navigation", name="Principal")
+    if nav.locator("summary").is_visible():
+        nav.locator("summary").click()
+    return nav
+
+
 def html_lang(page: Page) -> str:
     return page.locator("html").get_attribute("lang")
 
@@ -54,9 +62,11 @@ def test_a_member_switches_to_spanish_signs_in_and_registers_all_in_spanish(
         days_ahead=14,
     )
 
-    # The English home page, with the switch in its header; the header fits the phone.
+    # The English home page, with the switch in its header's menu (folded on a phone); the
+    # header fits the phone.
     page.goto("/")
     assert html_lang(page) == "en"
+    header(page).get_by_text("Menu", exact=True).click()
     switch = header(page).get_by_label("Language")
     expect(switch).to_be_visible()
     expect(switch.locator("option[lang=es]")).to_have_text("Español")
@@ -68,6 +78,7 @@ def test_a_member_switches_to_spanish_signs_in_and_registers_all_in_spanish(
     header(page).get_by_role("button", name="Change language").click()
     expect(page).to_have_url(re.compile(r"/$"))
     assert html_lang(page) == "es"
+    header(page).get_by_text("Menú", exact=True).click()
     switch = header(page).get_by_label("Idioma")
     expect(switch).to_have_value("es")
     expect(header(page).get_by_role("button", name="Cambiar idioma")).to_be_visible()
@@ -75,7 +86,7 @@ def test_a_member_switches_to_spanish_signs_in_and_registers_all_in_spanish(
     look(page, "home-es")
 
     # Sign in, in Spanish.
-    nav = page.get_by_role("navigation", name="Principal")
+    nav = page.get_by_role("navigation", name="Principal")  # the menu is still open
     nav.get_by_role("link", name="Iniciar sesión").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Iniciar sesión")
     look(page, "sign-in")
@@ -84,16 +95,15 @@ def test_a_member_switches_to_spanish_signs_in_and_registers_all_in_spanish(
     page.get_by_role("button", name="Iniciar sesión").click()
     expect(page).to_have_url(re.compile(r"/$"))  # back where they were
     assert html_lang(page) == "es"
-    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Mi página").click()
+    main_menu(page).get_by_role("link", name="Mi página").click()
     expect(page).to_have_url(re.compile(r"/me/$"))
-    expect(page.get_by_label("Idioma", exact=True).first).to_be_visible()
+    expect(page.get_by_role("main").get_by_label("Idioma", exact=True).first).to_be_visible()
     look(page, "me")
     # The choice made before signing in is now the person's: emails will follow it.
     assert Person.objects.get(user=member).language == "es"
 
     # Find the training in the catalogue.
-    nav = page.get_by_role("navigation", name="Principal")
-    nav.get_by_role("link", name="Capacitaciones", exact=True).click()
+    main_menu(page).get_by_role("link", name="Capacitaciones", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Próximas capacitaciones")
     look(page, "catalogue")
     page.get_by_role("link", name=TITLE).first.click()
