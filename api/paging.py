@@ -29,14 +29,17 @@ class Page:
 
 
 def _encode(value):
-    return value.isoformat() if isinstance(value, dt.datetime) else value
+    """JSON for the cursor; a datetime is tagged, so that a text key that merely looks like one
+    (an agency named "2026-01-05 10:00") stays text."""
+    return {"datetime": value.isoformat()} if isinstance(value, dt.datetime) else value
 
 
 def _decode(value):
-    if isinstance(value, str):
-        parsed = parse_datetime(value)
-        if parsed is not None:
-            return parsed
+    if isinstance(value, dict):
+        parsed = parse_datetime(str(value.get("datetime", "")))
+        if parsed is None:
+            raise PagingError(_("This cursor is not valid; start again without it."))
+        return parsed
     return value
 
 

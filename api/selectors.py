@@ -2,9 +2,10 @@
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from members import selectors as member_selectors
 from members.models import Agency, Credential, Membership, Person, active_membership
 from trainings.models import Certificate, Registration
 
@@ -44,15 +45,9 @@ def my_certificates(*, person: Person) -> QuerySet[Certificate]:
 
 
 def agency_roster(*, agency: Agency) -> QuerySet[Membership]:
-    """Active members with their people, accounts and credentials (three queries a page)."""
-    return (
-        Membership.objects.active()
-        .filter(agency=agency)
-        .select_related("person__user")
-        .prefetch_related(
-            Prefetch("person__credentials", queryset=Credential.objects.order_by("level", "model"))
-        )
-    )
+    """The roster page's rows: active members with their people, accounts and credentials
+    (three queries a page)."""
+    return member_selectors.roster(agency=agency).qs
 
 
 def agency_registrations(*, agency: Agency) -> QuerySet[Registration]:

@@ -5,10 +5,11 @@ the coordinator's agency endpoints, with the same 404 across agencies."""
 import datetime as dt
 
 import pytest
+from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from api import services
+from api import paging, services
 from api.models import ApiToken, TokenScope, token_digest
 from members.services import person_for_user
 from tests.factories import AgencyFactory, CredentialFactory, TrainingFactory, days_from_today
@@ -263,3 +264,14 @@ def test_the_directory_lists_agencies_by_name():
     AgencyFactory(name="Alpha")
     names = [a["name"] for a in ApiClient().get("/api/v1/agencies/").json()["items"]]
     assert names == sorted(names)
+
+
+def test_a_cursor_keeps_text_that_looks_like_a_time_as_text():
+    """The directory pages on names: a key that reads like a datetime ("2026-01-05T10:00")
+    comes back from the cursor as the same text, and a datetime key as a datetime."""
+    moment = timezone.now()
+    cursor = signing.dumps([paging._encode("2026-01-05T10:00"), paging._encode(moment)],
+                           salt=paging.SALT)  # fmt: skip
+    text, when = (paging._decode(v) for v in signing.loads(cursor, salt=paging.SALT))
+    assert text == "2026-01-05T10:00"
+    assert when == moment
